@@ -1,0 +1,99 @@
+import {Command, Flags, Interfaces} from '@oclif/core'
+
+import {describeSettings, resolveSettings, type Settings} from './config/settings.js'
+import {scrubText} from './config/redact.js'
+import {readState, stateDir} from './config/state.js'
+import {describeCause, ElectionError} from './errors.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+/**
+ * Shared by every command: `--json`, connection flags with environment fallbacks,
+ * `--debug`, and one-line errors with a meaningful exit code.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static enableJsonFlag = true
+
+  static baseFlags = {
+    brokers: Flags.string({
+      summary: 'Kafka bootstrap servers, comma separated. [env: KAFKA_BROKERS]',
+      helpGroup: 'CONNECTION',
+    }),
+    'database-url': Flags.string({
+      summary: 'Postgres connection URL. [env: DATABASE_URL]',
+      helpGroup: 'CONNECTION',
+    }),
+    debug: Flags.boolean({summary: 'Show stack traces and client logs.', helpGroup: 'GLOBAL', default: false}),
+  }
+
+  protected flags!: BaseFlags<T>
+  private cachedSettings?: Settings
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {flags} = await this.parse({flags: this.ctor.flags, baseFlags: (this.ctor as typeof BaseCommand).baseFlags, enableJsonFlag: this.ctor.enableJsonFlag, args: this.ctor.args, strict: this.ctor.strict})
+    this.flags = flags as BaseFlags<T>
+  }
+
+  /** Connection settings: flag, environment, then what `election services up` started. */
+  protected async settings(): Promise<Settings> {
+    if (!this.cachedSettings) {
+      this.cachedSettings = resolveSettings(
+        {brokers: this.flags.brokers, 'database-url': this.flags['database-url']},
+        process.env,
+        await readState(stateDir()),
+      )
+    }
+    return this.cachedSettings
+  }
+
+  protected connectionSummary() {
+    return this.cachedSettings ? describeSettings(this.cachedSettings) : undefined
+  }
+
+  /** Progress and status lines: stderr, silent under --json so stdout stays one JSON document. */
+  protected note(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    const secrets = [this.cachedSettings?.kafka.sasl?.password ?? '', safePassword(this.cachedSettings?.postgres.url)]
+    let message: string
+    let suggestions: string[] = []
+    let code: number
+    let name = error.name
+    if (error instanceof ElectionError) {
+      message = error.message
+      suggestions = error.suggestions
+      code = error.exitCode
+    } else if (error.oclif?.exit !== undefined) {
+      // oclif's own parse errors (unknown flag, invalid value) are usage errors.
+      if (error.oclif.exit === 0) return
+      message = error.message.split('\n')[0]!.replace(/^Error: /, '')
+      suggestions = ['run the command with --help for usage']
+      code = 2
+      name = 'ElectionUsageError'
+    } else {
+      message = describeCause(error)
+      code = 1
+    }
+    message = scrubText(message, secrets)
+    process.exitCode = code
+    if (this.jsonEnabled?.()) {
+      this.logJson({error: {name, message, suggestions, exitCode: code}})
+    } else {
+      process.stderr.write(`Error: ${message}\n`)
+      for (const s of suggestions) process.stderr.write(`  Try: ${s}\n`)
+    }
+    if (this.flags?.debug || process.argv.includes('--debug')) process.stderr.write(`${error.stack ?? ''}\n`)
+    return undefined
+  }
+}
+
+function safePassword(url: string | undefined): string {
+  try {
+    return url ? decodeURIComponent(new URL(url).password) : ''
+  } catch {
+    return ''
+  }
+}

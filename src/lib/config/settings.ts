@@ -1,0 +1,134 @@
+import {readFileSync} from 'node:fs'
+import type {KafkaConfig, SASLOptions} from 'kafkajs'
+import type {PoolConfig} from 'pg'
+
+import {usageError} from '../errors.js'
+import {redactUrl} from './redact.js'
+import {type ServicesState} from './state.js'
+
+export type Source = 'flag' | 'env' | 'local' | 'docker' | 'default'
+
+/** Matches docker-compose.yml, so `docker compose up -d` needs no configuration. */
+export const DEFAULT_BROKERS = 'localhost:9092'
+export const DEFAULT_DATABASE_URL = 'postgres://election:election@localhost:5433/election'
+
+export interface ConnectionFlags {
+  brokers?: string
+  'database-url'?: string
+}
+
+export interface KafkaSettings {
+  brokers: string[]
+  source: Source
+  clientId: string
+  ssl: boolean
+  sslCaFile?: string
+  sasl?: {mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string}
+}
+
+export interface PostgresSettings {
+  url: string
+  source: Source
+  sslmode: 'disable' | 'prefer' | 'require' | 'no-verify' | 'verify-full'
+}
+
+export interface Settings {
+  kafka: KafkaSettings
+  postgres: PostgresSettings
+}
+
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
+const SSL_MODES = ['disable', 'prefer', 'require', 'no-verify', 'verify-full'] as const
+
+function pick(flag: string | undefined, envValue: string | undefined, local: {value?: string; source: Source}, fallback: string) {
+  if (flag) return {value: flag, source: 'flag' as Source}
+  if (envValue) return {value: envValue, source: 'env' as Source}
+  if (local.value) return {value: local.value, source: local.source}
+  return {value: fallback, source: 'default' as Source}
+}
+
+function localSource(record: ServicesState['kafka'] | ServicesState['postgres']): {value?: string; source: Source} {
+  if (!record || record.source === 'env') return {source: 'default'}
+  return {value: record.address, source: record.source}
+}
+
+/**
+ * Every command resolves connections the same way: flag, then environment, then
+ * the services `election services up` started, then the docker-compose defaults.
+ */
+export function resolveSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, state: ServicesState): Settings {
+  const brokers = pick(flags.brokers, env.KAFKA_BROKERS, localSource(state.kafka), DEFAULT_BROKERS)
+  const database = pick(flags['database-url'], env.DATABASE_URL, localSource(state.postgres), DEFAULT_DATABASE_URL)
+
+  const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase()
+  if (mechanism && !(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+    throw usageError(`KAFKA_SASL_MECHANISM "${mechanism}" is not supported`, `use one of: ${SASL_MECHANISMS.join(', ')}`)
+  }
+  if (mechanism && (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD)) {
+    throw usageError('KAFKA_SASL_MECHANISM is set but KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is missing', 'set both, or unset KAFKA_SASL_MECHANISM')
+  }
+  const sslmode = (env.PGSSLMODE ?? sslmodeFromUrl(database.value) ?? 'disable').toLowerCase()
+  if (!(SSL_MODES as readonly string[]).includes(sslmode)) {
+    throw usageError(`PGSSLMODE "${sslmode}" is not supported`, `use one of: ${SSL_MODES.join(', ')}`)
+  }
+
+  return {
+    kafka: {
+      brokers: brokers.value.split(',').map((b) => b.trim()).filter(Boolean),
+      source: brokers.source,
+      clientId: env.KAFKA_CLIENT_ID ?? 'election',
+      ssl: isTrue(env.KAFKA_SSL) || Boolean(mechanism),
+      sslCaFile: env.KAFKA_SSL_CA_FILE,
+      sasl: mechanism
+        ? {mechanism: mechanism as (typeof SASL_MECHANISMS)[number], username: env.KAFKA_SASL_USERNAME!, password: env.KAFKA_SASL_PASSWORD!}
+        : undefined,
+    },
+    postgres: {url: database.value, source: database.source, sslmode: sslmode as PostgresSettings['sslmode']},
+  }
+}
+
+function isTrue(value: string | undefined) {
+  return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase())
+}
+
+function sslmodeFromUrl(url: string): string | undefined {
+  try {
+    return new URL(url).searchParams.get('sslmode') ?? undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function kafkaClientConfig(settings: KafkaSettings): Pick<KafkaConfig, 'brokers' | 'clientId' | 'ssl' | 'sasl'> {
+  const ssl = settings.ssl ? (settings.sslCaFile ? {ca: [readFileSync(settings.sslCaFile, 'utf8')]} : true) : undefined
+  return {
+    brokers: settings.brokers,
+    clientId: settings.clientId,
+    ssl,
+    sasl: settings.sasl as SASLOptions | undefined,
+  }
+}
+
+export function postgresPoolConfig(settings: PostgresSettings): PoolConfig {
+  // pg reads sslmode from the URL in its own (stricter) way; we strip it and pass ssl explicitly.
+  const url = new URL(settings.url)
+  url.searchParams.delete('sslmode')
+  const ssl =
+    settings.sslmode === 'disable' || settings.sslmode === 'prefer'
+      ? undefined
+      : {rejectUnauthorized: settings.sslmode === 'verify-full'}
+  return {connectionString: url.toString(), ssl}
+}
+
+/** What `--json` and logs may show: no passwords. */
+export function describeSettings(settings: Settings) {
+  return {
+    kafka: {
+      brokers: settings.kafka.brokers,
+      source: settings.kafka.source,
+      ssl: settings.kafka.ssl,
+      sasl: settings.kafka.sasl ? {mechanism: settings.kafka.sasl.mechanism, username: settings.kafka.sasl.username} : undefined,
+    },
+    postgres: {url: redactUrl(settings.postgres.url), source: settings.postgres.source, sslmode: settings.postgres.sslmode},
+  }
+}

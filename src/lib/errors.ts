@@ -1,0 +1,45 @@
+/**
+ * One error type for everything the user can act on. The CLI prints `message`
+ * on one line, then the suggestions, and exits with `exitCode`; the stack is
+ * shown only with --debug.
+ */
+export type ErrorKind =
+  | 'usage' // bad flags or input: the user can fix it
+  | 'config' // missing setup (tables, services, candidates)
+  | 'unavailable' // an outside system (Kafka, Postgres) failed or is unreachable
+  | 'mismatch' // verify found a difference
+  | 'bug'
+
+const EXIT_CODES: Record<ErrorKind, number> = {
+  usage: 2,
+  config: 3,
+  unavailable: 4,
+  mismatch: 1,
+  bug: 70,
+}
+
+export class ElectionError extends Error {
+  readonly exitCode: number
+
+  constructor(
+    message: string,
+    readonly kind: ErrorKind,
+    readonly suggestions: string[] = [],
+    options?: {cause?: unknown},
+  ) {
+    super(message, options)
+    this.name = `Election${kind[0]!.toUpperCase()}${kind.slice(1)}Error`
+    this.exitCode = EXIT_CODES[kind]
+  }
+}
+
+export const usageError = (message: string, ...suggestions: string[]) => new ElectionError(message, 'usage', suggestions)
+export const configError = (message: string, ...suggestions: string[]) => new ElectionError(message, 'config', suggestions)
+export const unavailableError = (message: string, cause?: unknown, ...suggestions: string[]) =>
+  new ElectionError(message, 'unavailable', suggestions, {cause})
+
+export function describeCause(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return describeCause(error.errors[0])
+  if (error instanceof Error) return error.message || error.name
+  return String(error)
+}

@@ -1,0 +1,163 @@
+import {DEFAULT_BROKERS, type KafkaSettings, type PostgresSettings, resolveSettings, type ConnectionFlags} from '../config/settings.js'
+import {redactUrl} from '../config/redact.js'
+import {readState, stateDir, writeState, type ServicesState} from '../config/state.js'
+import {configError, unavailableError} from '../errors.js'
+import {composeStopKafka, composeUpKafka, dockerEngineRunning} from './docker.js'
+import {startLocalKafka} from './kafka-local.js'
+import {startLocalPostgres, stopLocalPostgres} from './postgres-local.js'
+import {commandExists, isAlive, stopPid} from './process.js'
+import {probeKafka, probePostgres, waitUntilHealthy} from './probe.js'
+
+export interface ServiceStatus {
+  service: 'kafka' | 'postgres'
+  address: string
+  source: 'env' | 'docker' | 'local' | 'none'
+  pid: number | null
+  healthy: boolean
+  version: string | null
+  error?: string
+}
+
+export interface UpOptions {
+  flags?: ConnectionFlags
+  env?: NodeJS.ProcessEnv
+  onStep?: (message: string) => void
+}
+
+const KAFKA_START_TIMEOUT = 120_000
+const POSTGRES_START_TIMEOUT = 60_000
+
+export const NO_BROKER_MESSAGE =
+  'no Kafka broker available: KAFKA_BROKERS is not set, no Docker engine is running, and Java 17 with Maven (mvn) is not on PATH'
+export const NO_BROKER_SUGGESTIONS = [
+  'set KAFKA_BROKERS=host:9092 to use an existing cluster',
+  'start Docker and run `election services up` again (it uses docker-compose.yml)',
+  'install Java 17+ and Maven so `election services up` can run Apache Kafka from its jars',
+]
+
+const settingsFor = (options: UpOptions, state: ServicesState) =>
+  resolveSettings(options.flags ?? {}, options.env ?? process.env, state)
+
+async function upPostgres(settings: PostgresSettings, state: ServicesState, dir: string, onStep?: (m: string) => void) {
+  if (settings.source === 'env' || settings.source === 'flag') {
+    onStep?.(`Checking Postgres at ${redactUrl(settings.url)}`)
+    const probe = await probePostgres(settings, 10_000)
+    if (!probe.healthy) throw unavailableError(`Postgres at ${redactUrl(settings.url)} does not answer: ${probe.error}`, undefined, 'check DATABASE_URL, or unset it to let `election services up` start a local Postgres')
+    state.postgres = {source: 'env', address: redactUrl(settings.url), version: probe.version}
+    return
+  }
+  const previous = state.postgres
+  if (previous?.source === 'local' && isAlive(previous.pid)) {
+    const probe = await probePostgres(settings, 5000)
+    if (probe.healthy) return onStep?.(`Postgres already running (pid ${previous.pid})`)
+  }
+  const started = await startLocalPostgres(dir, previous?.source === 'local' ? previous.port : undefined, onStep)
+  state.postgres = {source: 'local', address: started.url, pid: started.pid, port: started.port, dataDir: started.dataDir, version: started.version, startedAt: new Date().toISOString()}
+}
+
+async function upKafka(settings: KafkaSettings, state: ServicesState, dir: string, onStep?: (m: string) => void) {
+  if (settings.source === 'env' || settings.source === 'flag') {
+    onStep?.(`Checking Kafka at ${settings.brokers.join(',')}`)
+    const probe = await probeKafka(settings, 15_000)
+    if (!probe.healthy) throw unavailableError(`Kafka at ${settings.brokers.join(',')} does not answer: ${probe.error}`, undefined, 'check KAFKA_BROKERS (and the SASL/TLS settings), or unset it to let `election services up` start a local broker')
+    state.kafka = {source: 'env', address: settings.brokers.join(',')}
+    return
+  }
+  const previous = state.kafka
+  if (previous && previous.source !== 'env' && (previous.source === 'docker' || isAlive(previous.pid))) {
+    const probe = await probeKafka(settings, 5000)
+    if (probe.healthy) return onStep?.(`Kafka already running (${previous.source}${previous.pid ? `, pid ${previous.pid}` : ''})`)
+  }
+  if (await dockerEngineRunning()) {
+    onStep?.('Starting Kafka with docker compose')
+    await composeUpKafka()
+    state.kafka = {source: 'docker', address: DEFAULT_BROKERS, startedAt: new Date().toISOString()}
+    return
+  }
+  if (!(await commandExists('java', ['-version'])) || !(await commandExists('mvn', ['-v']))) {
+    throw configError(NO_BROKER_MESSAGE, ...NO_BROKER_SUGGESTIONS)
+  }
+  const local = previous?.source === 'local' ? previous : undefined
+  const started = await startLocalKafka(dir, {port: local ? Number(local.address.split(':').pop()) : undefined, controllerPort: local?.controllerPort}, onStep)
+  state.kafka = {source: 'local', address: `127.0.0.1:${started.port}`, pid: started.pid, controllerPort: started.controllerPort, version: started.version, startedAt: new Date().toISOString()}
+}
+
+/**
+ * Makes both services answer: reuses what the environment names or what a previous
+ * `up` started, otherwise starts them, then waits (bounded) until both are healthy.
+ */
+export async function servicesUp(options: UpOptions = {}): Promise<ServiceStatus[]> {
+  const dir = stateDir(options.env)
+  const state = await readState(dir)
+  const before = settingsFor(options, state)
+  try {
+    await upPostgres(before.postgres, state, dir, options.onStep)
+    await upKafka(before.kafka, state, dir, options.onStep)
+  } finally {
+    await writeState(state, dir)
+  }
+  const after = settingsFor(options, state)
+  options.onStep?.('Waiting for Kafka and Postgres to answer')
+  const [kafka, postgres] = await Promise.all([
+    waitUntilHealthy(() => probeKafka(after.kafka, 5000), KAFKA_START_TIMEOUT),
+    waitUntilHealthy(() => probePostgres(after.postgres, 5000), POSTGRES_START_TIMEOUT),
+  ])
+  if (!postgres.healthy) throw unavailableError(`Postgres at ${redactUrl(after.postgres.url)} did not become healthy: ${postgres.error}`, undefined, `see ${dir}/postgres/server.log`)
+  if (!kafka.healthy) throw unavailableError(`Kafka at ${after.kafka.brokers.join(',')} did not become healthy within ${KAFKA_START_TIMEOUT / 1000} s: ${kafka.error}`, undefined, `see ${dir}/kafka/server.log`)
+  return servicesStatus(options)
+}
+
+/** Stops only what `up` started (by recorded pid or compose); services from the environment are left alone. */
+export async function servicesDown(options: UpOptions = {}): Promise<{stopped: string[]}> {
+  const dir = stateDir(options.env)
+  const state = await readState(dir)
+  const stopped: string[] = []
+  if (state.kafka?.source === 'local' && state.kafka.pid && isAlive(state.kafka.pid)) {
+    options.onStep?.(`Stopping Kafka (pid ${state.kafka.pid})`)
+    await stopPid(state.kafka.pid, 30_000)
+    stopped.push('kafka')
+  } else if (state.kafka?.source === 'docker') {
+    options.onStep?.('Stopping Kafka (docker compose)')
+    await composeStopKafka().catch(() => {})
+    stopped.push('kafka')
+  }
+  if (state.postgres?.source === 'local' && state.postgres.pid && isAlive(state.postgres.pid)) {
+    options.onStep?.(`Stopping Postgres (pid ${state.postgres.pid})`)
+    await stopLocalPostgres(state.postgres.dataDir!)
+    await stopPid(state.postgres.pid, 10_000)
+    stopped.push('postgres')
+  }
+  // Keep ports and data paths so the next `up` reuses them; only the processes are gone.
+  if (state.kafka && state.kafka.source !== 'docker') delete state.kafka.pid
+  if (state.postgres) delete state.postgres.pid
+  await writeState(state, dir)
+  return {stopped}
+}
+
+export async function servicesStatus(options: UpOptions = {}): Promise<ServiceStatus[]> {
+  const state = await readState(stateDir(options.env))
+  const settings = settingsFor(options, state)
+  const [kafka, postgres] = await Promise.all([probeKafka(settings.kafka, 5000), probePostgres(settings.postgres, 5000)])
+  const sourceOf = (s: string, record?: {source: string}): ServiceStatus['source'] =>
+    s === 'env' || s === 'flag' ? 'env' : ((record?.source as ServiceStatus['source']) ?? 'none')
+  return [
+    {
+      service: 'kafka',
+      address: settings.kafka.brokers.join(','),
+      source: sourceOf(settings.kafka.source, state.kafka),
+      pid: state.kafka?.source === 'local' && isAlive(state.kafka.pid) ? state.kafka.pid! : null,
+      healthy: kafka.healthy,
+      version: state.kafka?.version ?? null,
+      ...(kafka.error ? {error: kafka.error} : {}),
+    },
+    {
+      service: 'postgres',
+      address: redactUrl(settings.postgres.url),
+      source: sourceOf(settings.postgres.source, state.postgres),
+      pid: state.postgres?.source === 'local' && isAlive(state.postgres.pid) ? state.postgres.pid! : null,
+      healthy: postgres.healthy,
+      version: postgres.version ?? state.postgres?.version ?? null,
+      ...(postgres.error ? {error: postgres.error} : {}),
+    },
+  ]
+}

@@ -1,0 +1,44 @@
+import {createServer} from 'node:net'
+
+/** Whether a pid is a live process (signal 0 only checks). */
+export function isAlive(pid: number | undefined): boolean {
+  if (!pid) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Sends SIGTERM, then SIGKILL if the process is still there after `graceMs`. */
+export async function stopPid(pid: number, graceMs = 15_000): Promise<void> {
+  if (!isAlive(pid)) return
+  process.kill(pid, 'SIGTERM')
+  const until = Date.now() + graceMs
+  while (Date.now() < until) {
+    if (!isAlive(pid)) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+}
+
+/** A port the OS says is free right now on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+export async function commandExists(command: string, args = ['--version']): Promise<boolean> {
+  const {execFile} = await import('node:child_process')
+  return new Promise((resolve) => {
+    execFile(command, args, {timeout: 10_000}, (error) => resolve(!error))
+  })
+}

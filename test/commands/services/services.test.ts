@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict'
+import {mkdir, mkdtemp, rm, symlink} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {runCli, runJson} from '../../helpers/cli.js'
+
+interface Status {
+  service: string
+  address: string
+  source: string
+  pid: number | null
+  healthy: boolean
+}
+
+describe('election services', () => {
+  it('status --json reports both services healthy, with who started them', async () => {
+    const {code, json} = await runJson<{services: Status[]}>(['services', 'status', '--check'])
+    assert.equal(code, 0)
+    const byName = Object.fromEntries(json.services.map((s) => [s.service, s]))
+    assert.equal(byName.kafka!.healthy, true)
+    assert.equal(byName.postgres!.healthy, true)
+    for (const s of json.services) {
+      assert.ok(['env', 'docker', 'local'].includes(s.source), s.source)
+      if (s.source === 'local') assert.ok(Number.isInteger(s.pid), 'a local service has a pid')
+      assert.ok(!/:[^:@/]+@/.test(s.address.replace(':*****@', '@')), `no password in ${s.address}`)
+    }
+  })
+
+  it('up is idempotent: a second run reuses the running services', async () => {
+    const before = await runJson<{services: Status[]}>(['services', 'status'])
+    const {code, json} = await runJson<{services: Status[]; seconds: number}>(['services', 'up'])
+    assert.equal(code, 0)
+    assert.deepEqual(json.services.map((s) => [s.service, s.pid, s.address]), before.json.services.map((s) => [s.service, s.pid, s.address]))
+    assert.ok(json.seconds < 30, `reuse took ${json.seconds} s`)
+  })
+
+  it('fails with one clear error naming the three ways when no broker can be had', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'election-nobroker-'))
+    try {
+      // No KAFKA_BROKERS, no docker, no java or mvn on PATH (only node); Postgres given so only Kafka is missing.
+      const bin = path.join(home, 'bin')
+      await mkdir(bin)
+      await symlink(process.execPath, path.join(bin, 'node'))
+      const env: NodeJS.ProcessEnv = {PATH: bin, ELECTION_HOME: home, HOME: home, DATABASE_URL: process.env.DATABASE_URL ?? (await localDatabaseUrl())}
+      const result = await runCli(['services', 'up'], env)
+      assert.equal(result.code, 3, result.stderr)
+      assert.match(result.stderr, /^Error: no Kafka broker available/m)
+      assert.match(result.stderr, /KAFKA_BROKERS/)
+      assert.match(result.stderr, /Docker/)
+      assert.match(result.stderr, /Java 17\+ and Maven/)
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
+    } finally {
+      await rm(home, {recursive: true, force: true})
+    }
+  })
+
+  it('names the address when DATABASE_URL does not answer', async () => {
+    const result = await runCli(['services', 'up'], {...process.env, DATABASE_URL: 'postgres://nobody:topsecret@127.0.0.1:1/none'})
+    assert.equal(result.code, 4)
+    assert.match(result.stderr, /Postgres at postgres:\/\/nobody:\*\*\*\*\*@127\.0\.0\.1:1\/none does not answer/)
+    assert.doesNotMatch(result.stderr, /topsecret/)
+  })
+
+  it('up --help shows examples', async () => {
+    const result = await runCli(['services', 'up', '--help'])
+    assert.equal(result.code, 0)
+    assert.match(result.stdout, /EXAMPLES/)
+  })
+})
+
+async function localDatabaseUrl(): Promise<string> {
+  const {baseSettings} = await import('../../helpers/services.js')
+  return (await baseSettings()).postgres.url
+}

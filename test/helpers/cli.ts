@@ -1,0 +1,38 @@
+import {spawn, type ChildProcess} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+
+export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+export interface CliResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+/** Starts the real, built CLI as a child process (no TTY). */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+}
+
+export function waitFor(child: ChildProcess): Promise<CliResult> {
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (d) => (stdout += d))
+  child.stderr?.on('data', (d) => (stderr += d))
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({code, signal, stdout, stderr})))
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+  return waitFor(startCli(args, env))
+}
+
+/** Runs the CLI with --json and parses stdout; fails the test with stderr when stdout is not JSON. */
+export async function runJson<T = Record<string, unknown>>(args: string[], env?: NodeJS.ProcessEnv): Promise<{code: number | null; json: T; stderr: string}> {
+  const result = await runCli([...args, '--json'], env)
+  try {
+    return {code: result.code, json: JSON.parse(result.stdout) as T, stderr: result.stderr}
+  } catch {
+    throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`)
+  }
+}

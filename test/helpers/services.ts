@@ -1,0 +1,56 @@
+import {randomBytes} from 'node:crypto'
+
+import pg from 'pg'
+
+import {resolveSettings, type Settings} from '../../src/lib/config/settings.js'
+import {readState} from '../../src/lib/config/state.js'
+
+/** The resolved settings of the services the root hook brought up (real password, not the redacted one). */
+export async function baseSettings(): Promise<Settings> {
+  return resolveSettings({}, process.env, await readState())
+}
+
+export interface TestEnv {
+  env: NodeJS.ProcessEnv
+  settings: Settings
+  namespace: string
+  database: string
+  drop(): Promise<void>
+}
+
+/**
+ * A fresh database and a topic/group namespace per test, so tests never see each
+ * other's data on the shared broker and server.
+ */
+export async function freshEnv(): Promise<TestEnv> {
+  const base = await baseSettings()
+  const id = randomBytes(4).toString('hex')
+  const database = `election_test_${id}`
+  const admin = new pg.Client({connectionString: base.postgres.url})
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${database}`)
+  await admin.end()
+  const url = new URL(base.postgres.url)
+  url.pathname = `/${database}`
+  const namespace = `t${id}.`
+  const env = {
+    ...process.env,
+    KAFKA_BROKERS: base.kafka.brokers.join(','),
+    DATABASE_URL: url.toString(),
+    ELECTION_NAMESPACE: namespace,
+    NO_COLOR: '1',
+  }
+  const settings = resolveSettings({}, env, {})
+  return {
+    env,
+    settings,
+    namespace,
+    database,
+    async drop() {
+      const client = new pg.Client({connectionString: base.postgres.url})
+      await client.connect()
+      await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+      await client.end()
+    },
+  }
+}

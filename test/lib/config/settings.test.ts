@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+
+import {describeSettings, DEFAULT_BROKERS, DEFAULT_DATABASE_URL, kafkaClientConfig, postgresPoolConfig, resolveSettings} from '../../../src/lib/config/settings.js'
+import {redactSecrets, redactUrl, scrubText} from '../../../src/lib/config/redact.js'
+import type {ServicesState} from '../../../src/lib/config/state.js'
+
+const local: ServicesState = {
+  kafka: {source: 'local', address: '127.0.0.1:40001', pid: 1},
+  postgres: {source: 'local', address: 'postgres://postgres@127.0.0.1:40002/election', pid: 2},
+}
+
+describe('config precedence', () => {
+  it('takes the flag over the environment over local services over defaults', () => {
+    const env = {KAFKA_BROKERS: 'env:9092', DATABASE_URL: 'postgres://env/db'}
+    const flagged = resolveSettings({brokers: 'flag:9092', 'database-url': 'postgres://flag/db'}, env, local)
+    assert.deepEqual(flagged.kafka.brokers, ['flag:9092'])
+    assert.equal(flagged.kafka.source, 'flag')
+    assert.equal(flagged.postgres.url, 'postgres://flag/db')
+
+    const fromEnv = resolveSettings({}, env, local)
+    assert.deepEqual([fromEnv.kafka.brokers, fromEnv.kafka.source], [['env:9092'], 'env'])
+    assert.deepEqual([fromEnv.postgres.url, fromEnv.postgres.source], ['postgres://env/db', 'env'])
+
+    const fromLocal = resolveSettings({}, {}, local)
+    assert.deepEqual([fromLocal.kafka.brokers, fromLocal.kafka.source], [['127.0.0.1:40001'], 'local'])
+    assert.equal(fromLocal.postgres.source, 'local')
+
+    const defaults = resolveSettings({}, {}, {})
+    assert.deepEqual([defaults.kafka.brokers.join(','), defaults.postgres.url], [DEFAULT_BROKERS, DEFAULT_DATABASE_URL])
+    assert.equal(defaults.kafka.source, 'default')
+  })
+
+  it('splits a comma-separated broker list', () => {
+    assert.deepEqual(resolveSettings({brokers: 'a:1, b:2 ,'}, {}, {}).kafka.brokers, ['a:1', 'b:2'])
+  })
+
+  it('reads SASL/TLS for Kafka and sslmode for Postgres', () => {
+    const settings = resolveSettings({}, {KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', DATABASE_URL: 'postgres://h/db?sslmode=verify-full'}, {})
+    assert.equal(settings.kafka.ssl, true)
+    assert.deepEqual(kafkaClientConfig(settings.kafka).sasl, {mechanism: 'scram-sha-512', username: 'u', password: 'p'})
+    assert.deepEqual(postgresPoolConfig(settings.postgres).ssl, {rejectUnauthorized: true})
+    assert.equal(postgresPoolConfig(settings.postgres).connectionString, 'postgres://h/db')
+    assert.equal(postgresPoolConfig(resolveSettings({}, {PGSSLMODE: 'disable'}, {}).postgres).ssl, undefined)
+  })
+
+  it('rejects an unknown SASL mechanism or a mechanism without credentials', () => {
+    assert.throws(() => resolveSettings({}, {KAFKA_SASL_MECHANISM: 'gssapi'}, {}), {name: 'ElectionUsageError', message: /not supported/})
+    assert.throws(() => resolveSettings({}, {KAFKA_SASL_MECHANISM: 'plain'}, {}), {name: 'ElectionUsageError', message: /KAFKA_SASL_PASSWORD/})
+    assert.throws(() => resolveSettings({}, {PGSSLMODE: 'sometimes'}, {}), {name: 'ElectionUsageError'})
+  })
+})
+
+describe('secret redaction', () => {
+  it('hides the password of a connection URL', () => {
+    assert.equal(redactUrl('postgres://alice:s3cr%40t@db:5432/election'), 'postgres://alice:*****@db:5432/election')
+    assert.equal(redactUrl('postgres://alice@db/election'), 'postgres://alice@db/election')
+  })
+
+  it('never lets a password reach the JSON description', () => {
+    const settings = resolveSettings({}, {DATABASE_URL: 'postgres://alice:hunter2@db/e', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'bob', KAFKA_SASL_PASSWORD: 'swordfish'}, {})
+    const text = JSON.stringify(describeSettings(settings))
+    assert.ok(!text.includes('hunter2') && !text.includes('swordfish'), text)
+    assert.match(text, /alice:\*\*\*\*\*@db/)
+    assert.match(text, /"username":"bob"/)
+  })
+
+  it('redacts nested secret fields and free text', () => {
+    assert.deepEqual(redactSecrets({a: {password: 'x', user: 'y'}, url: 'postgres://u:p@h/d'}), {a: {password: '*****', user: 'y'}, url: 'postgres://u:*****@h/d'})
+    assert.equal(scrubText('auth failed for swordfish at postgres://u:pw@h/d', ['swordfish']), 'auth failed for ***** at postgres://u:*****@h/d')
+  })
+})
