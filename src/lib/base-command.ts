@@ -4,6 +4,12 @@ import {describeSettings, resolveSettings, type Settings} from './config/setting
 import {scrubText} from './config/redact.js'
 import {readState, stateDir} from './config/state.js'
 import {describeCause, ElectionError} from './errors.js'
+import {connectPool} from './db/pool.js'
+import {assertSchema} from './db/schema.js'
+import {connectKafka} from './kafka/connect.js'
+import {topicNames} from './kafka/topics.js'
+import type {Admin, Kafka} from 'kafkajs'
+import type pg from 'pg'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -45,6 +51,36 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       )
     }
     return this.cachedSettings
+  }
+
+  private cleanups: Array<() => Promise<unknown>> = []
+
+  /** Runs at exit whatever happened, newest first (pools, clients, consumers). */
+  protected onCleanup(cleanup: () => Promise<unknown>): void {
+    this.cleanups.unshift(cleanup)
+  }
+
+  protected topics() {
+    return topicNames(process.env)
+  }
+
+  /** A Postgres pool; with `schema`, fails with "run election init-db" when tables are missing. */
+  protected async openPool(options: {max?: number; schema?: boolean} = {}): Promise<pg.Pool> {
+    const pool = await connectPool((await this.settings()).postgres, options.max)
+    this.onCleanup(() => pool.end())
+    if (options.schema !== false) await assertSchema(pool)
+    return pool
+  }
+
+  protected async openKafka(): Promise<{kafka: Kafka; admin: Admin}> {
+    const connection = await connectKafka((await this.settings()).kafka, {debug: this.flags.debug})
+    this.onCleanup(() => connection.admin.disconnect())
+    return connection
+  }
+
+  public override async finally(error: Error | undefined): Promise<unknown> {
+    for (const cleanup of this.cleanups.splice(0)) await cleanup().catch(() => {})
+    return super.finally(error)
   }
 
   protected connectionSummary() {

@@ -1,0 +1,40 @@
+import {BaseCommand} from '../lib/base-command.js'
+import {durationFlag} from '../lib/flags.js'
+import {runAggregator, type AggregateStats} from '../lib/aggregate/runner.js'
+
+export default class Aggregate extends BaseCommand<typeof Aggregate> {
+  static summary = 'Count votes live and publish totals per candidate, location, gender, age band and party.'
+  static description = `Consumes votes_topic (group election-aggregator) and publishes absolute totals to the compacted aggregate topics
+(aggregated_votes_per_candidate, aggregated_turnout_by_location, ..._by_gender, ..._by_age, aggregated_party_wise_votes)
+at least every 250 ms while votes flow. Exactly once: a crash, a restart or a second aggregator never loses or double-counts a vote.`
+
+  static examples = [
+    '<%= config.bin %> <%= command.id %>',
+    {description: 'Drain the backlog, then exit 0 (CI)', command: '<%= config.bin %> <%= command.id %> --exit-when-idle 5s --json'},
+    {description: 'Scale out: run a second one in another terminal; they split the partitions', command: '<%= config.bin %> <%= command.id %>'},
+  ]
+
+  static flags = {
+    'exit-when-idle': durationFlag({summary: 'Exit 0 once holding partitions with no new votes for this long (e.g. 5s).'}),
+    'session-timeout': durationFlag({summary: 'Consumer group session timeout: how long a crashed member holds its partitions.', default: 10_000}),
+    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published.', default: 250}),
+  }
+
+  async run(): Promise<AggregateStats> {
+    const pool = await this.openPool({max: 6})
+    const {kafka} = await this.openKafka()
+    let lastNote = 0
+    const stats = await runAggregator(pool, kafka, this.topics(), {
+      idleMs: this.flags['exit-when-idle'],
+      sessionTimeoutMs: this.flags['session-timeout'],
+      publishIntervalMs: this.flags['publish-interval'],
+      onProgress: (s) => {
+        if (Date.now() - lastNote < 2000) return
+        lastNote = Date.now()
+        this.note(`${s.counted} votes counted (${s.votesPerSecond}/s)`)
+      },
+    })
+    this.note(`Counted ${stats.counted} votes (${stats.duplicates} duplicates ignored, ${stats.deadLettered} dead-lettered) in ${stats.seconds.toFixed(1)} s: ${stats.votesPerSecond} votes/s; latency p50 ${stats.latencyMs.p50} ms, p99 ${stats.latencyMs.p99} ms; stopped: ${stats.stopReason}.`)
+    return stats
+  }
+}

@@ -1,0 +1,48 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../lib/base-command.js'
+import {durationFlag, seedFlag} from '../lib/flags.js'
+import {runVoting, type VoteStats} from '../lib/vote/runner.js'
+
+export default class Vote extends BaseCommand<typeof Vote> {
+  static summary = 'Consume registered voters and cast one vote each, at a steady rate.'
+  static description = `Reads voters_topic (group voting-group), chooses a candidate with seeded preferences that vary by region and age,
+stores the vote in Postgres (one per voter) and publishes the enriched vote to votes_topic, exactly once per voter record.
+Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned, never half-written) and prints a summary.`
+
+  static examples = [
+    {description: '5,000 votes per second until stopped', command: '<%= config.bin %> <%= command.id %> --rate 5000'},
+    {description: 'As fast as possible, stop when every voter has voted', command: '<%= config.bin %> <%= command.id %> --exit-when-idle 5s --json'},
+    {description: 'A one-minute run at 100 votes/s', command: '<%= config.bin %> <%= command.id %> --rate 100 --duration 60s'},
+  ]
+
+  static flags = {
+    rate: Flags.integer({summary: 'Votes per second (held steady); omit for as fast as possible.', min: 1, max: 1_000_000}),
+    duration: durationFlag({summary: 'Stop after this long (e.g. 60s, 5m).'}),
+    'max-votes': Flags.integer({summary: 'Stop after this many votes.', min: 1}),
+    seed: seedFlag,
+    'exit-when-idle': durationFlag({summary: 'Exit 0 once holding partitions with no new voters for this long (e.g. 5s).'}),
+    'session-timeout': durationFlag({summary: 'Consumer group session timeout: how long a crashed member holds its partitions.', default: 10_000}),
+  }
+
+  async run(): Promise<VoteStats> {
+    const pool = await this.openPool({max: 6})
+    const {kafka} = await this.openKafka()
+    let lastNote = 0
+    const stats = await runVoting(pool, kafka, this.topics(), {
+      rate: this.flags.rate,
+      durationMs: this.flags.duration,
+      maxVotes: this.flags['max-votes'],
+      seed: this.flags.seed,
+      idleMs: this.flags['exit-when-idle'],
+      sessionTimeoutMs: this.flags['session-timeout'],
+      onProgress: (s) => {
+        if (Date.now() - lastNote < 2000) return
+        lastNote = Date.now()
+        this.note(`${s.votes} votes (${s.votesPerSecond}/s)`)
+      },
+    })
+    this.note(`Cast ${stats.votes} votes (${stats.newVotes} new) in ${stats.seconds.toFixed(1)} s: ${stats.votesPerSecond} votes/s; ${stats.deadLettered} dead-lettered; stopped: ${stats.stopReason}.`)
+    return stats
+  }
+}

@@ -1,0 +1,178 @@
+import * as hdr from 'hdr-histogram-js'
+import type {Kafka, Producer} from 'kafkajs'
+import type pg from 'pg'
+
+import {withRetry, withTransaction} from '../db/pool.js'
+import {describeCause, unavailableError} from '../errors.js'
+import {MemberLifecycle} from '../kafka/lifecycle.js'
+import {deadLetter, decode, voteSchema, type Rejected} from '../kafka/messages.js'
+import type {TopicNames} from '../kafka/topics.js'
+import {loadCandidates} from '../vote/store.js'
+import {publishTotals} from './publish.js'
+import {countVotes, dimensionKey, keysOf, type CountedVote, type DimensionKey} from './store.js'
+
+export interface AggregateOptions {
+  idleMs?: number
+  sessionTimeoutMs: number
+  publishIntervalMs?: number
+  onProgress?: (stats: AggregateStats) => void
+}
+
+export interface LatencySummary {
+  count: number
+  p50: number
+  p99: number
+  max: number
+}
+
+export interface AggregateStats {
+  consumed: number
+  counted: number
+  duplicates: number
+  deadLettered: number
+  published: number
+  seconds: number
+  votesPerSecond: number
+  /** Milliseconds from a vote's voting_time to the acknowledged publication of its candidate's total. */
+  latencyMs: LatencySummary
+  stopReason: string | null
+}
+
+/**
+ * Consume votes, count each once, publish absolute totals. Per batch, one Postgres
+ * transaction records the batch's voter ids and adds the new votes to the totals
+ * (see countVotes); Kafka offsets are committed only after it. Reprocessing after a
+ * crash or rebalance is therefore harmless, and the aggregate topics carry absolute
+ * totals, so republishing them is harmless too. See docs/architecture.md.
+ */
+export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNames, options: AggregateOptions): Promise<AggregateStats> {
+  const publishEvery = options.publishIntervalMs ?? 250
+  const candidates = new Map((await loadCandidates(pool)).map((c) => [c.candidate_id, c]))
+  const refreshCandidates = async () => {
+    for (const c of await loadCandidates(pool)) candidates.set(c.candidate_id, c)
+  }
+  const consumer = kafka.consumer({
+    groupId: names.groups.aggregate,
+    readUncommitted: false,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 5)),
+    rebalanceTimeout: 30_000,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
+    maxWaitTimeInMs: 100,
+  })
+  const producer: Producer = kafka.producer({idempotent: true, maxInFlightRequests: 1})
+  const lifecycle = new MemberLifecycle(consumer, options.idleMs)
+  const histogram = hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3})
+  const started = Date.now()
+  const stats = {consumed: 0, counted: 0, duplicates: 0, deadLettered: 0, published: 0}
+
+  // Keys whose totals changed since the last publication, and the voting times waiting on it.
+  let dirty = new Set<DimensionKey>()
+  let waiting: number[] = []
+  let publishing: Promise<void> = Promise.resolve()
+  let lastPublish = 0
+  const publish = (all = false) => {
+    publishing = publishing.then(async () => {
+      const keys = dirty
+      const times = waiting
+      dirty = new Set()
+      waiting = []
+      try {
+        stats.published += await withRetry(() => publishTotals(pool, producer, names, all ? undefined : [...keys]))
+        lastPublish = Date.now()
+        for (const t of times) histogram.recordValue(Math.max(1, lastPublish - t))
+      } catch (error) {
+        // Keep them for the next round; totals are absolute so a late publication is still right.
+        for (const k of keys) dirty.add(k)
+        waiting.push(...times)
+        if (!lifecycle.abort.signal.aborted) process.emitWarning(`publishing totals failed, will retry: ${describeCause(error)}`)
+      }
+    })
+    return publishing
+  }
+  const ticker = setInterval(() => {
+    if (dirty.size > 0 && Date.now() - lastPublish >= publishEvery) void publish()
+  }, Math.max(10, Math.floor(publishEvery / 2)))
+
+  await producer.connect()
+  await consumer.connect()
+  // Totals committed by an earlier run that crashed before publishing them go out now.
+  await publish(true)
+  try {
+    await consumer.subscribe({topic: names.votes, fromBeginning: true})
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale}) => {
+        lifecycle.recordsArrived()
+        if (!isRunning() || isStale() || lifecycle.abort.signal.aborted || batch.messages.length === 0) return
+        await lifecycle.track(async () => {
+          const votes: CountedVote[] = []
+          const rejected: Rejected[] = []
+          for (const message of batch.messages) {
+            const decoded = decode(voteSchema, message.value)
+            if (!decoded.ok) {
+              rejected.push({reason: decoded.reason, key: message.key, value: message.value, offset: message.offset})
+              continue
+            }
+            const v = decoded.value
+            if (!candidates.has(v.candidate_id)) await refreshCandidates()
+            const candidate = candidates.get(v.candidate_id)
+            if (!candidate) {
+              rejected.push({reason: `unknown candidate ${v.candidate_id}`, key: message.key, value: message.value, offset: message.offset})
+              continue
+            }
+            votes.push({
+              voter_id: v.voter_id,
+              candidate_id: v.candidate_id,
+              party_affiliation: candidate.party_affiliation,
+              state: v.address.state,
+              gender: v.gender,
+              registered_age: v.registered_age,
+              voting_time: v.voting_time,
+            })
+          }
+          const counted = await withRetry(() => withTransaction(pool, (client) => countVotes(client, votes)))
+          if (rejected.length) {
+            await producer.send({topic: names.deadLetter, acks: -1, messages: rejected.map((r) => deadLetter(batch.topic, batch.partition, r))})
+          }
+          for (const vote of counted) {
+            for (const [dimension, key] of keysOf(vote)) dirty.add(dimensionKey(dimension, key))
+            waiting.push(Date.parse(vote.voting_time))
+          }
+          resolveOffset(batch.lastOffset())
+          await commitOffsetsIfNecessary()
+          stats.consumed += batch.messages.length
+          stats.counted += counted.length
+          stats.duplicates += votes.length - counted.length
+          stats.deadLettered += rejected.length
+          if (dirty.size > 0 && Date.now() - lastPublish >= publishEvery) void publish()
+          options.onProgress?.(snapshot())
+          await heartbeat()
+        })
+      },
+    })
+    await lifecycle.untilStopped()
+  } finally {
+    clearInterval(ticker)
+    await consumer.disconnect().catch(() => {})
+    await publish().catch(() => {})
+    await producer.disconnect().catch(() => {})
+  }
+  if (lifecycle.error) throw unavailableError(`aggregation stopped: ${describeCause(lifecycle.error)}`, lifecycle.error, 'run again: counted votes are never counted twice')
+  return snapshot()
+
+  function snapshot(): AggregateStats {
+    const seconds = (Date.now() - started) / 1000
+    const count = histogram.totalCount
+    return {
+      ...stats,
+      seconds,
+      votesPerSecond: Math.round(stats.consumed / Math.max(seconds, 0.001)),
+      latencyMs: {count, p50: count ? histogram.getValueAtPercentile(50) : 0, p99: count ? histogram.getValueAtPercentile(99) : 0, max: count ? histogram.maxValue : 0},
+      stopReason: lifecycle.stopReason,
+    }
+  }
+}

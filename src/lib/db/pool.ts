@@ -1,0 +1,65 @@
+import pg from 'pg'
+
+import {postgresPoolConfig, type PostgresSettings} from '../config/settings.js'
+import {redactUrl} from '../config/redact.js'
+import {describeCause, unavailableError} from '../errors.js'
+
+// BIGINT counts come back as strings by default; our counts fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
+
+export function createPool(settings: PostgresSettings, max = 4): pg.Pool {
+  const pool = new pg.Pool({...postgresPoolConfig(settings), max, connectionTimeoutMillis: 10_000})
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', () => {})
+  return pool
+}
+
+/** Connects once, failing fast with the address when Postgres is not there. */
+export async function connectPool(settings: PostgresSettings, max = 4): Promise<pg.Pool> {
+  const pool = createPool(settings, max)
+  try {
+    await withRetry(() => pool.query('SELECT 1'), {attempts: 3, what: 'Postgres'})
+  } catch (error) {
+    await pool.end().catch(() => {})
+    throw unavailableError(`Postgres at ${redactUrl(settings.url)} is unreachable: ${describeCause(error)}`, error, 'run `election services up`, or check DATABASE_URL')
+  }
+  return pool
+}
+
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    const result = await work(client)
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw error
+  } finally {
+    client.release()
+  }
+}
+
+const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08003', '08001', '40001', '40P01'])
+
+/** Connection loss, server restarts, serialization failures and deadlocks are worth another try. */
+export function isTransient(error: unknown): boolean {
+  const code = (error as {code?: string})?.code
+  if (code && TRANSIENT.has(code)) return true
+  const message = error instanceof Error ? error.message : ''
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+}
+
+export async function withRetry<T>(work: () => Promise<T>, options: {attempts?: number; what?: string; onRetry?: (error: unknown, attempt: number) => void} = {}): Promise<T> {
+  const attempts = options.attempts ?? 30
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work()
+    } catch (error) {
+      if (attempt >= attempts || !isTransient(error)) throw error
+      options.onRetry?.(error, attempt)
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** (attempt - 1), 5000)))
+    }
+  }
+}

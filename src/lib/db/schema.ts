@@ -1,0 +1,84 @@
+import type pg from 'pg'
+
+import {configError} from '../errors.js'
+
+/**
+ * The reference pipeline's tables, with one vote per voter enforced by the database
+ * (`voter_id UNIQUE`), plus the aggregator's own state (see docs/architecture.md).
+ */
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS candidates (
+  candidate_id VARCHAR(255) PRIMARY KEY,
+  candidate_name VARCHAR(255) NOT NULL,
+  party_affiliation VARCHAR(255) NOT NULL,
+  biography TEXT,
+  campaign_platform TEXT,
+  photo_url TEXT
+);
+CREATE TABLE IF NOT EXISTS voters (
+  voter_id VARCHAR(255) PRIMARY KEY,
+  voter_name VARCHAR(255) NOT NULL,
+  date_of_birth DATE,
+  gender VARCHAR(255),
+  nationality VARCHAR(255),
+  registration_number VARCHAR(255),
+  address_street VARCHAR(255),
+  address_city VARCHAR(255),
+  address_state VARCHAR(255),
+  address_country VARCHAR(255),
+  address_postcode VARCHAR(255),
+  email VARCHAR(255),
+  phone_number VARCHAR(255),
+  cell_number VARCHAR(255),
+  picture TEXT,
+  registered_age INTEGER
+);
+CREATE TABLE IF NOT EXISTS votes (
+  voter_id VARCHAR(255) UNIQUE REFERENCES voters (voter_id),
+  candidate_id VARCHAR(255) REFERENCES candidates (candidate_id),
+  voting_time TIMESTAMPTZ NOT NULL,
+  vote INTEGER DEFAULT 1,
+  PRIMARY KEY (voter_id, candidate_id)
+);
+CREATE INDEX IF NOT EXISTS votes_candidate_idx ON votes (candidate_id);
+CREATE INDEX IF NOT EXISTS voters_state_idx ON voters (address_state);
+
+-- Aggregator state: which votes are counted, and the running totals, committed together.
+CREATE TABLE IF NOT EXISTS aggregator_counted_votes (
+  voter_id VARCHAR(255) PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS aggregator_totals (
+  dimension TEXT NOT NULL,
+  key TEXT NOT NULL,
+  total BIGINT NOT NULL,
+  last_voting_time TIMESTAMPTZ,
+  PRIMARY KEY (dimension, key)
+);
+`
+
+export const TABLES = ['candidates', 'voters', 'votes', 'aggregator_counted_votes', 'aggregator_totals'] as const
+
+export async function existingTables(client: pg.ClientBase | pg.Pool): Promise<string[]> {
+  const {rows} = await client.query<{table_name: string}>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY($1)`,
+    [TABLES],
+  )
+  return rows.map((r) => r.table_name)
+}
+
+/** Every command but init-db needs the tables; say how to get them. */
+export async function assertSchema(client: pg.ClientBase | pg.Pool): Promise<void> {
+  const present = new Set(await existingTables(client))
+  const missing = TABLES.filter((t) => !present.has(t))
+  if (missing.length > 0) throw configError(`tables missing (${missing.join(', ')}): run \`election init-db\``, 'election init-db')
+}
+
+export async function createSchema(client: pg.ClientBase): Promise<string[]> {
+  const before = new Set(await existingTables(client))
+  await client.query(SCHEMA_SQL)
+  return TABLES.filter((t) => !before.has(t))
+}
+
+export async function dropSchema(client: pg.ClientBase): Promise<void> {
+  await client.query(`DROP TABLE IF EXISTS ${[...TABLES].reverse().join(', ')} CASCADE`)
+}

@@ -1,0 +1,27 @@
+import type {Admin} from 'kafkajs'
+import type pg from 'pg'
+
+import {deleteTopics, ensureTopics, plannedTopics, type TopicPlan} from '../kafka/admin.js'
+import type {TopicNames} from '../kafka/topics.js'
+import {createSchema, dropSchema} from './schema.js'
+import {withTransaction} from './pool.js'
+
+export interface InitResult {
+  reset: boolean
+  createdTables: string[]
+  createdTopics: string[]
+  changed: boolean
+}
+
+/** Tables and topics, created when missing; with `reset`, dropped and recreated first. */
+export async function initialise(pool: pg.Pool, admin: Admin, names: TopicNames, plan: TopicPlan & {reset: boolean}): Promise<InitResult> {
+  const topics = plannedTopics(names, plan)
+  if (plan.reset) {
+    await withTransaction(pool, (client) => dropSchema(client))
+    await deleteTopics(admin, topics.map((t) => t.topic))
+  }
+  // DDL is transactional in Postgres: a failure leaves no half-created schema.
+  const createdTables = await withTransaction(pool, (client) => createSchema(client))
+  const createdTopics = await ensureTopics(admin, topics)
+  return {reset: plan.reset, createdTables, createdTopics, changed: plan.reset || createdTables.length + createdTopics.length > 0}
+}

@@ -1,0 +1,75 @@
+import type {Kafka} from 'kafkajs'
+import type pg from 'pg'
+
+import {withRetry, withTransaction} from '../db/pool.js'
+import {insertVoters, publishKeyed} from './store.js'
+import {VoterFactory, type Voter} from './voters.js'
+
+const IN_FLIGHT = 3
+
+export interface RegisterOptions {
+  count: number
+  seed: number
+  locale: string
+  batchSize: number
+  topic: string
+  onProgress?: (done: number) => void
+}
+
+export interface RegisterResult {
+  count: number
+  inserted: number
+  existing: number
+  seconds: number
+  votersPerSecond: number
+}
+
+/**
+ * Streams voters in batches: each batch is inserted and its new voters published
+ * (idempotent producer, acks=all) inside one Postgres transaction, so a failed
+ * publish rolls the batch back. Generation overlaps the I/O of up to three batches
+ * in flight; memory holds at most four batches.
+ */
+export async function registerVoters(pool: pg.Pool, kafka: Kafka, options: RegisterOptions): Promise<RegisterResult> {
+  const factory = new VoterFactory(options.seed, options.locale)
+  const producer = kafka.producer({idempotent: true, maxInFlightRequests: 1})
+  await producer.connect()
+  const started = Date.now()
+  let inserted = 0
+  let done = 0
+  const write = async (voters: Voter[]) => {
+    const fresh = await withRetry(() =>
+      withTransaction(pool, async (client) => {
+        const ids = await insertVoters(client, voters)
+        // Re-running with the same seed publishes nothing twice: only voters new to Postgres go out.
+        await publishKeyed(producer, options.topic, voters.filter((v) => ids.has(v.voter_id)), (v) => v.voter_id)
+        return ids.size
+      }),
+    )
+    inserted += fresh
+    done += voters.length
+    options.onProgress?.(done)
+  }
+  let failure: {error: unknown} | undefined
+  try {
+    // A few batches in flight keep Postgres, the broker and this process busy at once.
+    const inFlight = new Set<Promise<void>>()
+    for (let start = 0; start < options.count; start += options.batchSize) {
+      const end = Math.min(start + options.batchSize, options.count)
+      const batch: Voter[] = []
+      for (let i = start; i < end; i++) batch.push(factory.voter(i))
+      while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight)
+      if (failure) throw failure.error
+      const pending: Promise<void> = write(batch)
+        .catch((error: unknown) => void (failure ??= {error}))
+        .finally(() => inFlight.delete(pending))
+      inFlight.add(pending)
+    }
+    await Promise.all(inFlight)
+    if (failure) throw failure.error
+  } finally {
+    await producer.disconnect().catch(() => {})
+  }
+  const seconds = (Date.now() - started) / 1000
+  return {count: options.count, inserted, existing: options.count - inserted, seconds, votersPerSecond: Math.round(options.count / Math.max(seconds, 0.001))}
+}

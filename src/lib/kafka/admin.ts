@@ -1,0 +1,54 @@
+import type {Admin, ITopicConfig} from 'kafkajs'
+
+import {AGGREGATE_TOPICS, BASE_TOPICS, type TopicNames} from './topics.js'
+
+export interface TopicPlan {
+  partitions: number
+  replicationFactor: number
+}
+
+/** The pipeline's topics; the aggregate topics are compacted (one current value per key). */
+export function plannedTopics(names: TopicNames, plan: TopicPlan): ITopicConfig[] {
+  const regular = Object.keys(BASE_TOPICS).map((k) => ({
+    topic: names[k as keyof typeof BASE_TOPICS],
+    numPartitions: plan.partitions,
+    replicationFactor: plan.replicationFactor,
+    // Headroom for large batches of votes keyed to one partition.
+    configEntries: [{name: 'max.message.bytes', value: String(8 * 1024 * 1024)}],
+  }))
+  const compacted = Object.keys(AGGREGATE_TOPICS).map((k) => ({
+    topic: names.aggregates[k as keyof typeof AGGREGATE_TOPICS],
+    numPartitions: 1,
+    replicationFactor: plan.replicationFactor,
+    configEntries: [
+      {name: 'cleanup.policy', value: 'compact'},
+      {name: 'min.cleanable.dirty.ratio', value: '0.1'},
+      {name: 'segment.ms', value: '60000'},
+    ],
+  }))
+  return [...regular, ...compacted]
+}
+
+export async function existingTopics(admin: Admin, topics: string[]): Promise<string[]> {
+  const all = new Set(await admin.listTopics())
+  return topics.filter((t) => all.has(t))
+}
+
+/** Creates what is missing and reports what was created; existing topics are left as they are. */
+export async function ensureTopics(admin: Admin, topics: ITopicConfig[]): Promise<string[]> {
+  const present = new Set(await existingTopics(admin, topics.map((t) => t.topic)))
+  const missing = topics.filter((t) => !present.has(t.topic))
+  if (missing.length > 0) await admin.createTopics({topics: missing, waitForLeaders: true})
+  return missing.map((t) => t.topic)
+}
+
+export async function deleteTopics(admin: Admin, topics: string[]): Promise<void> {
+  const present = await existingTopics(admin, topics)
+  if (present.length === 0) return
+  await admin.deleteTopics({topics: present, timeout: 30_000})
+  // Deletion is asynchronous in the broker; wait until the names are free again.
+  for (let i = 0; i < 100; i++) {
+    if ((await existingTopics(admin, present)).length === 0) return
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}

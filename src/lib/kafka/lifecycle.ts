@@ -1,0 +1,79 @@
+import type {Consumer} from 'kafkajs'
+
+/**
+ * Tracks a group member's life for `--exit-when-idle` and clean stops. Idle means:
+ * this member holds an assignment (waiting for one after a restart does not count:
+ * a killed member keeps its partitions until its session times out) and no record
+ * has arrived for `idleMs` since the assignment or the last record.
+ */
+export class MemberLifecycle {
+  private assignedAt: number | null = null
+  private lastRecordAt = 0
+  private busy = 0
+  readonly abort = new AbortController()
+  private idleTimer?: NodeJS.Timeout
+  stopReason: 'idle' | 'signal' | 'max' | 'duration' | 'error' | null = null
+  /** Set when the consumer crashed for good; the runner rethrows it. */
+  error?: Error
+
+  constructor(consumer: Consumer, private readonly idleMs: number | undefined) {
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.assignedAt = Date.now()
+    })
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.assignedAt = null
+    })
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) {
+        this.error = event.payload.error
+        this.stop('error')
+      }
+    })
+  }
+
+  get assigned(): boolean {
+    return this.assignedAt !== null
+  }
+
+  recordsArrived(): void {
+    this.lastRecordAt = Date.now()
+  }
+
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.busy++
+    try {
+      return await work()
+    } finally {
+      this.busy--
+      this.lastRecordAt = Date.now()
+    }
+  }
+
+  stop(reason: NonNullable<MemberLifecycle['stopReason']>): void {
+    if (!this.stopReason) this.stopReason = reason
+    this.abort.abort()
+  }
+
+  /** Resolves when the member should stop: signal, idle, or an explicit stop(). */
+  untilStopped(): Promise<void> {
+    if (this.idleMs) {
+      this.idleTimer = setInterval(() => {
+        if (this.assignedAt === null || this.busy > 0) return
+        if (Date.now() - Math.max(this.assignedAt, this.lastRecordAt) >= this.idleMs!) this.stop('idle')
+      }, Math.min(250, this.idleMs))
+    }
+    const onSignal = () => this.stop('signal')
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    return new Promise((resolve) => {
+      const done = () => {
+        clearInterval(this.idleTimer)
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+        resolve()
+      }
+      if (this.abort.signal.aborted) done()
+      else this.abort.signal.addEventListener('abort', done, {once: true})
+    })
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * A token bucket: `take(n)` resolves when n votes may go out. Tokens accrue
+ * continuously at `rate` per second up to `burst`, so the long-run rate is exact
+ * and short stalls are made up only within one burst.
+ */
+export class TokenBucket {
+  private tokens: number
+  private last = performance.now()
+
+  constructor(private readonly rate: number, private readonly burst: number) {
+    this.tokens = 0
+  }
+
+  private refill() {
+    const now = performance.now()
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate)
+    this.last = now
+  }
+
+  async take(n: number, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      this.refill()
+      if (this.tokens >= n || (n > this.burst && this.tokens >= this.burst)) {
+        this.tokens -= n
+        return
+      }
+      if (signal?.aborted) return
+      const wait = ((Math.min(n, this.burst) - this.tokens) / this.rate) * 1000
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(wait, 100))))
+    }
+  }
+}
+
+/**
+ * Votes per chunk (one Kafka transaction): small at low rates so the rate is smooth,
+ * large when unlimited for throughput. Votes keep the voter's key, so a chunk lands in
+ * one partition as one record batch: 1,000 votes (~0.8 MB) stay under the broker's
+ * default 1 MB message limit even on topics that init-db did not create.
+ */
+export const MAX_CHUNK = 1000
+
+export function chunkSizeFor(rate: number | undefined): number {
+  if (!rate) return MAX_CHUNK
+  return Math.max(1, Math.min(MAX_CHUNK, Math.floor(rate / 10)))
+}

@@ -1,0 +1,160 @@
+import type {Kafka, Producer, EachBatchPayload} from 'kafkajs'
+import type pg from 'pg'
+
+import {withRetry, withTransaction} from '../db/pool.js'
+import {configError, describeCause, unavailableError} from '../errors.js'
+import {MemberLifecycle} from '../kafka/lifecycle.js'
+import {deadLetter, decode, voterSchema, type Rejected} from '../kafka/messages.js'
+import type {TopicNames} from '../kafka/topics.js'
+import {Preferences} from './preferences.js'
+import {chunkSizeFor, TokenBucket} from './rate.js'
+import {castVotes, loadCandidates, type Ballot} from './store.js'
+
+export interface VoteOptions {
+  rate?: number
+  durationMs?: number
+  maxVotes?: number
+  seed: number
+  idleMs?: number
+  sessionTimeoutMs: number
+  onProgress?: (stats: VoteStats) => void
+}
+
+export interface VoteStats {
+  votes: number
+  newVotes: number
+  deadLettered: number
+  seconds: number
+  votesPerSecond: number
+  stopReason: string | null
+}
+
+/**
+ * Consume voters, choose, store, publish — exactly once per voters_topic record:
+ * Postgres first (ON CONFLICT DO NOTHING keeps one vote per voter), then one Kafka
+ * transaction per chunk holding the chunk's votes as stored, its dead letters and
+ * the consumed offsets (sendOffsets). A crash before the commit aborts the
+ * transaction and the chunk is consumed again; Postgres then returns the stored
+ * votes, which are republished identically. Each input partition has its own
+ * transactional id, so a new owner of the partition fences a zombie (kafkajs has no
+ * KIP-447 group fencing).
+ */
+export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, options: VoteOptions): Promise<VoteStats> {
+  const candidates = await loadCandidates(pool)
+  if (candidates.length === 0) throw configError('no candidates found in database', 'run `election seed-candidates`')
+  const preferences = new Preferences(candidates, options.seed)
+  const chunkSize = chunkSizeFor(options.rate)
+  const bucket = options.rate ? new TokenBucket(options.rate, chunkSize) : undefined
+
+  const consumer = kafka.consumer({
+    groupId: names.groups.vote,
+    readUncommitted: false,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 5)),
+    rebalanceTimeout: 30_000,
+    maxBytesPerPartition: 2 * 1024 * 1024,
+    maxWaitTimeInMs: 200,
+  })
+  const lifecycle = new MemberLifecycle(consumer, options.idleMs)
+  const producers = new Map<number, Promise<Producer>>()
+  const producerFor = (partition: number) => {
+    let producer = producers.get(partition)
+    if (!producer) {
+      const p = kafka.producer({transactionalId: `${names.groups.vote}-${names.voters}-${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000})
+      producer = p.connect().then(() => p)
+      producers.set(partition, producer)
+    }
+    return producer
+  }
+
+  const started = Date.now()
+  const stats: VoteStats = {votes: 0, newVotes: 0, deadLettered: 0, seconds: 0, votesPerSecond: 0, stopReason: null}
+  const budgetLeft = () => (options.maxVotes === undefined ? Infinity : options.maxVotes - stats.votes)
+
+  const processChunk = async (payload: EachBatchPayload, messages: EachBatchPayload['batch']['messages']) => {
+    const {batch} = payload
+    const rejected: Rejected[] = []
+    const ballots: Ballot[] = []
+    const seen = new Set<string>()
+    for (const message of messages) {
+      const decoded = decode(voterSchema, message.value)
+      if (!decoded.ok) {
+        rejected.push({reason: decoded.reason, key: message.key, value: message.value, offset: message.offset})
+        continue
+      }
+      const voter = decoded.value
+      if (seen.has(voter.voter_id)) continue // the same voter twice in one chunk: one ballot
+      seen.add(voter.voter_id)
+      const choice = candidates[preferences.choose(voter.voter_id, voter.address.state, voter.registered_age)]!
+      ballots.push({voter_id: voter.voter_id, candidate_id: choice.candidate_id, voting_time: new Date().toISOString()})
+    }
+    await bucket?.take(Math.max(1, ballots.length))
+    const stored = ballots.length
+      ? await withRetry(() => withTransaction(pool, (client) => castVotes(client, ballots)))
+      : {votes: [], inserted: 0, unknown: [] as string[]}
+    for (const id of stored.unknown) {
+      const message = messages.find((m) => m.key?.toString() === id) ?? messages[0]!
+      rejected.push({reason: 'unknown voter: not in the voters table', key: message.key, value: message.value, offset: message.offset})
+    }
+    const last = messages[messages.length - 1]!
+    const producer = await producerFor(batch.partition)
+    const transaction = await producer.transaction()
+    try {
+      const sends = []
+      if (stored.votes.length) {
+        sends.push(transaction.send({topic: names.votes, messages: stored.votes.map((v) => ({key: v.voter_id, value: JSON.stringify(v)}))}))
+      }
+      if (rejected.length) sends.push(transaction.send({topic: names.deadLetter, messages: rejected.map((r) => deadLetter(batch.topic, batch.partition, r))}))
+      await Promise.all(sends)
+      await transaction.sendOffsets({consumerGroupId: names.groups.vote, topics: [{topic: batch.topic, partitions: [{partition: batch.partition, offset: String(Number(last.offset) + 1)}]}]})
+      await transaction.commit()
+    } catch (error) {
+      await transaction.abort().catch(() => {})
+      throw error
+    }
+    payload.resolveOffset(last.offset)
+    stats.votes += stored.votes.length
+    stats.newVotes += stored.inserted
+    stats.deadLettered += rejected.length
+  }
+
+  await consumer.connect()
+  try {
+    await consumer.subscribe({topic: names.voters, fromBeginning: true})
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.rate ? 1 : 3,
+      eachBatch: async (payload) => {
+        lifecycle.recordsArrived()
+        await lifecycle.track(async () => {
+          const messages = payload.batch.messages
+          for (let i = 0; i < messages.length; ) {
+            if (!payload.isRunning() || payload.isStale() || lifecycle.abort.signal.aborted) return
+            const size = Math.min(chunkSize, budgetLeft())
+            if (size <= 0) return lifecycle.stop('max')
+            const chunk = messages.slice(i, i + size)
+            await processChunk(payload, chunk)
+            i += chunk.length
+            options.onProgress?.(snapshot())
+            await payload.heartbeat()
+            if (budgetLeft() <= 0) return lifecycle.stop('max')
+          }
+        })
+      },
+    })
+    const timer = options.durationMs ? setTimeout(() => lifecycle.stop('duration'), options.durationMs) : undefined
+    await lifecycle.untilStopped()
+    clearTimeout(timer)
+  } finally {
+    await consumer.disconnect().catch(() => {})
+    await Promise.all([...producers.values()].map(async (p) => (await p).disconnect().catch(() => {})))
+  }
+  if (lifecycle.error) throw unavailableError(`voting stopped: ${describeCause(lifecycle.error)}`, lifecycle.error, 'run again: nothing was lost; the uncommitted batch is consumed again')
+  return {...snapshot(), stopReason: lifecycle.stopReason}
+
+  function snapshot(): VoteStats {
+    const seconds = (Date.now() - started) / 1000
+    return {...stats, seconds, votesPerSecond: Math.round(stats.votes / Math.max(seconds, 0.001)), stopReason: lifecycle.stopReason}
+  }
+}
