@@ -4,6 +4,7 @@
  * stop them afterwards only if this run started them.
  */
 import {servicesDown, servicesStatus, servicesUp} from '../src/lib/services/index.js'
+import {killAllCli} from './helpers/cli.js'
 
 let startedHere = false
 
@@ -16,6 +17,7 @@ export const mochaHooks = {
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(120_000)
+    killAllCli()
     if (startedHere && !process.env.ELECTION_KEEP_SERVICES) await servicesDown()
   },
 }

@@ -10,9 +10,20 @@ export interface CliResult {
   stderr: string
 }
 
+const running = new Set<ChildProcess>()
+
 /** Starts the real, built CLI as a child process (no TTY). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  running.add(child)
+  child.on('exit', () => running.delete(child))
+  return child
+}
+
+/** Kills every CLI process a test started and did not wait for, so a failed test leaves nothing running. */
+export function killAllCli(): void {
+  for (const child of running) child.kill('SIGKILL')
+  running.clear()
 }
 
 export function waitFor(child: ChildProcess): Promise<CliResult> {

@@ -101,11 +101,11 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
   await publish(true)
   try {
     await consumer.subscribe({topic: names.votes, fromBeginning: true})
-    await consumer.run({
+    void consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 3,
-      eachBatch: async ({batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale}) => {
+      eachBatch: async ({batch, resolveOffset, heartbeat, isRunning, isStale}) => {
         lifecycle.recordsArrived()
         if (!isRunning() || isStale() || lifecycle.abort.signal.aborted || batch.messages.length === 0) return
         await lifecycle.track(async () => {
@@ -143,7 +143,9 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
             waiting.push(Date.parse(vote.voting_time))
           }
           resolveOffset(batch.lastOffset())
-          await commitOffsetsIfNecessary()
+          // Only after the counts are committed: a crash before this line re-reads the batch, which counts nothing twice.
+          const next = String(Number(batch.lastOffset()) + 1)
+          await consumer.commitOffsets([{topic: batch.topic, partition: batch.partition, offset: next}])
           stats.consumed += batch.messages.length
           stats.counted += counted.length
           stats.duplicates += votes.length - counted.length
@@ -153,7 +155,7 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
           await heartbeat()
         })
       },
-    })
+    }).catch((error: unknown) => lifecycle.fail(error))
     await lifecycle.untilStopped()
   } finally {
     clearInterval(ticker)

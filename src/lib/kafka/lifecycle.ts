@@ -16,7 +16,12 @@ export class MemberLifecycle {
   /** Set when the consumer crashed for good; the runner rethrows it. */
   error?: Error
 
+  private readonly onSignal = () => this.stop('signal')
+
   constructor(consumer: Consumer, private readonly idleMs: number | undefined) {
+    // From the start: a signal during the (possibly long) group join must stop cleanly too.
+    process.once('SIGINT', this.onSignal)
+    process.once('SIGTERM', this.onSignal)
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.assignedAt = Date.now()
     })
@@ -24,10 +29,7 @@ export class MemberLifecycle {
       this.assignedAt = null
     })
     consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) {
-        this.error = event.payload.error
-        this.stop('error')
-      }
+      if (!event.payload.restart) this.fail(event.payload.error)
     })
   }
 
@@ -49,6 +51,11 @@ export class MemberLifecycle {
     }
   }
 
+  fail(error: unknown): void {
+    this.error = error instanceof Error ? error : new Error(String(error))
+    this.stop('error')
+  }
+
   stop(reason: NonNullable<MemberLifecycle['stopReason']>): void {
     if (!this.stopReason) this.stopReason = reason
     this.abort.abort()
@@ -62,14 +69,11 @@ export class MemberLifecycle {
         if (Date.now() - Math.max(this.assignedAt, this.lastRecordAt) >= this.idleMs!) this.stop('idle')
       }, Math.min(250, this.idleMs))
     }
-    const onSignal = () => this.stop('signal')
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
     return new Promise((resolve) => {
       const done = () => {
         clearInterval(this.idleTimer)
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
+        process.off('SIGINT', this.onSignal)
+        process.off('SIGTERM', this.onSignal)
         resolve()
       }
       if (this.abort.signal.aborted) done()

@@ -121,7 +121,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   await consumer.connect()
   try {
     await consumer.subscribe({topic: names.voters, fromBeginning: true})
-    await consumer.run({
+    void consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.rate ? 1 : 3,
@@ -142,7 +142,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
           }
         })
       },
-    })
+    }).catch((error: unknown) => lifecycle.fail(error))
     const timer = options.durationMs ? setTimeout(() => lifecycle.stop('duration'), options.durationMs) : undefined
     await lifecycle.untilStopped()
     clearTimeout(timer)
