@@ -47,7 +47,7 @@ export interface AggregateStats {
  */
 export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNames, options: AggregateOptions): Promise<AggregateStats> {
   const publishEvery = options.publishIntervalMs ?? 250
-  const candidates = new Map((await loadCandidates(pool)).map((c) => [c.candidate_id, c]))
+  const candidates = new Map((await withRetry(() => loadCandidates(pool))).map((c) => [c.candidate_id, c]))
   const refreshCandidates = async () => {
     for (const c of await loadCandidates(pool)) candidates.set(c.candidate_id, c)
   }

@@ -1,6 +1,6 @@
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {chown, mkdir, readFile, readdir, stat} from 'node:fs/promises'
+import {chown, mkdir, readFile, readdir, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 import {promisify} from 'node:util'
 import {userInfo} from 'node:os'
@@ -84,6 +84,8 @@ export async function startLocalPostgres(dir: string, previousPort: number | und
     // Bound to 127.0.0.1 only, so trust auth stays local to this machine.
     await run(bin.initdb, ['-D', dataDir, '-U', LOCAL_USER, '--auth=trust', '-E', 'UTF8', '--locale=C'], spawnOptions)
   }
+  const running = await runningPostmaster(dataDir)
+  if (running) return {pid: running.pid, port: running.port, url: localUrl(running.port), version: bin.version, dataDir}
   const port = previousPort ?? (await freePort())
   onStep?.(`Starting Postgres ${bin.version} on 127.0.0.1:${port}`)
   const options = `-p ${port} -h 127.0.0.1 -k ${home} -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB`
@@ -105,6 +107,26 @@ export async function startLocalPostgres(dir: string, previousPort: number | und
     await admin.end()
   }
   return {pid, port, url: localUrl(port), version: bin.version, dataDir}
+}
+
+/**
+ * The postmaster of this data directory, if one runs (for example restarted by hand):
+ * adopt it. A stale postmaster.pid (its pid dead or reused by another program) is removed,
+ * or pg_ctl would refuse to start.
+ */
+async function runningPostmaster(dataDir: string): Promise<{pid: number; port: number} | undefined> {
+  const pidFile = path.join(dataDir, 'postmaster.pid')
+  let lines: string[]
+  try {
+    lines = (await readFile(pidFile, 'utf8')).split('\n')
+  } catch {
+    return undefined
+  }
+  const pid = Number(lines[0])
+  const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
+  if (command.includes('postgres')) return {pid, port: Number(lines[3])}
+  await rm(pidFile, {force: true})
+  return undefined
 }
 
 /** `pg_ctl stop -m fast`: a clean shutdown that rolls back open transactions. */

@@ -8,7 +8,7 @@ import {deadLetter, decode, voterSchema, type Rejected} from '../kafka/messages.
 import type {TopicNames} from '../kafka/topics.js'
 import {Preferences} from './preferences.js'
 import {chunkSizeFor, TokenBucket} from './rate.js'
-import {castVotes, loadCandidates, type Ballot} from './store.js'
+import {castVotes, loadCandidates, type Ballot, type StoredVote} from './store.js'
 
 export interface VoteOptions {
   rate?: number
@@ -40,7 +40,7 @@ export interface VoteStats {
  * KIP-447 group fencing).
  */
 export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, options: VoteOptions): Promise<VoteStats> {
-  const candidates = await loadCandidates(pool)
+  const candidates = await withRetry(() => loadCandidates(pool))
   if (candidates.length === 0) throw configError('no candidates found in database', 'run `election seed-candidates`')
   const preferences = new Preferences(candidates, options.seed)
   const chunkSize = chunkSizeFor(options.rate)
@@ -71,6 +71,27 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   const stats: VoteStats = {votes: 0, newVotes: 0, deadLettered: 0, seconds: 0, votesPerSecond: 0, stopReason: null}
   const budgetLeft = () => (options.maxVotes === undefined ? Infinity : options.maxVotes - stats.votes)
 
+  /** One Kafka transaction: the chunk's votes, its dead letters and the consumed offset, all or nothing. */
+  const publishChunk = async (topic: string, partition: number, votes: StoredVote[], rejected: Rejected[], nextOffset: string) => {
+    const producer = await producerFor(partition)
+    const transaction = await producer.transaction()
+    try {
+      const sends = []
+      if (votes.length) sends.push(transaction.send({topic: names.votes, messages: votes.map((v) => ({key: v.voter_id, value: JSON.stringify(v)}))}))
+      if (rejected.length) sends.push(transaction.send({topic: names.deadLetter, messages: rejected.map((r) => deadLetter(topic, partition, r))}))
+      await Promise.all(sends)
+      await transaction.sendOffsets({consumerGroupId: names.groups.vote, topics: [{topic, partitions: [{partition, offset: nextOffset}]}]})
+      await transaction.commit()
+    } catch (error) {
+      await transaction.abort().catch(() => {})
+      // A producer whose transaction failed half-way (broker gone) is unusable: drop it; the
+      // next one with the same transactional id aborts whatever was left open.
+      producers.delete(partition)
+      await producer.disconnect().catch(() => {})
+      throw error
+    }
+  }
+
   const processChunk = async (payload: EachBatchPayload, messages: EachBatchPayload['batch']['messages']) => {
     const {batch} = payload
     const rejected: Rejected[] = []
@@ -97,25 +118,24 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
       rejected.push({reason: 'unknown voter: not in the voters table', key: message.key, value: message.value, offset: message.offset})
     }
     const last = messages[messages.length - 1]!
-    const producer = await producerFor(batch.partition)
-    const transaction = await producer.transaction()
-    try {
-      const sends = []
-      if (stored.votes.length) {
-        sends.push(transaction.send({topic: names.votes, messages: stored.votes.map((v) => ({key: v.voter_id, value: JSON.stringify(v)}))}))
-      }
-      if (rejected.length) sends.push(transaction.send({topic: names.deadLetter, messages: rejected.map((r) => deadLetter(batch.topic, batch.partition, r))}))
-      await Promise.all(sends)
-      await transaction.sendOffsets({consumerGroupId: names.groups.vote, topics: [{topic: batch.topic, partitions: [{partition: batch.partition, offset: String(Number(last.offset) + 1)}]}]})
-      await transaction.commit()
-    } catch (error) {
-      await transaction.abort().catch(() => {})
-      throw error
-    }
+    await publishChunk(batch.topic, batch.partition, stored.votes, rejected, String(Number(last.offset) + 1))
     payload.resolveOffset(last.offset)
     stats.votes += stored.votes.length
     stats.newVotes += stored.inserted
     stats.deadLettered += rejected.length
+  }
+
+  /** Broker or Postgres restarts: retry the chunk with backoff (it is idempotent) for up to ~2 minutes. */
+  const retryChunk = async (work: () => Promise<void>, gone: () => boolean) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work()
+      } catch (error) {
+        if (attempt >= 25 || gone()) throw error
+        if (attempt === 1 || attempt % 5 === 0) process.stderr.write(`retrying a chunk after: ${describeCause(error)}\n`)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 5000)))
+      }
+    }
   }
 
   await consumer.connect()
@@ -134,7 +154,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
             const size = Math.min(chunkSize, budgetLeft())
             if (size <= 0) return lifecycle.stop('max')
             const chunk = messages.slice(i, i + size)
-            await processChunk(payload, chunk)
+            await retryChunk(() => processChunk(payload, chunk), () => !payload.isRunning() || payload.isStale() || lifecycle.abort.signal.aborted)
             i += chunk.length
             options.onProgress?.(snapshot())
             await payload.heartbeat()

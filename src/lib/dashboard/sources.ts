@@ -1,0 +1,74 @@
+import {randomBytes} from 'node:crypto'
+
+import type {Admin, Consumer, Kafka} from 'kafkajs'
+import type pg from 'pg'
+
+import {AGGREGATE_TOPICS, type AggregateKind, type TopicNames} from '../kafka/topics.js'
+import type {Counts} from './derive.js'
+import {consumerLag} from './health.js'
+import type {DashboardState} from './state.js'
+
+/** Topic name to aggregate kind, for the namespaced topics. */
+export function aggregateKinds(topics: TopicNames): Map<string, AggregateKind> {
+  return new Map(Object.keys(AGGREGATE_TOPICS).map((k) => [topics.aggregates[k as AggregateKind], k as AggregateKind]))
+}
+
+/** The aggregate topics that exist now; subscribing to a missing one would create it. */
+export async function existingAggregateTopics(admin: Admin, topics: TopicNames): Promise<string[]> {
+  const all = new Set(await admin.listTopics())
+  return [...aggregateKinds(topics).keys()].filter((t) => all.has(t))
+}
+
+/** A throwaway group per viewer: never commits, so every dashboard reads everything. */
+export function viewerGroupId(namespace: string): string {
+  return `${namespace}election-dashboard-${randomBytes(6).toString('hex')}`
+}
+
+export function viewerConsumer(kafka: Kafka, namespace: string): Consumer {
+  return kafka.consumer({
+    groupId: viewerGroupId(namespace),
+    readUncommitted: false,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 500,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 3000,
+  })
+}
+
+/** Subscribes from the beginning and feeds every record into `state`. */
+export async function runViewer(
+  consumer: Consumer,
+  subscribed: string[],
+  kinds: Map<string, AggregateKind>,
+  state: DashboardState,
+  onRecord: () => void,
+): Promise<void> {
+  await consumer.subscribe({topics: subscribed, fromBeginning: true})
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({topic, message}) => {
+      const kind = kinds.get(topic)
+      if (!kind || message.key === null) return
+      state.ingest(kind, message.key.toString(), message.value, Number(message.timestamp))
+      onRecord()
+    },
+  })
+}
+
+export async function queryCounts(pool: pg.Pool): Promise<Counts> {
+  const {rows} = await pool.query<{voters: number; candidates: number; votes: number}>(
+    'SELECT (SELECT count(*) FROM voters) AS voters, (SELECT count(*) FROM candidates) AS candidates, (SELECT count(*) FROM votes) AS votes',
+  )
+  const row = rows[0]!
+  return {voters: Number(row.voters), candidates: Number(row.candidates), votes: Number(row.votes)}
+}
+
+/** The aggregator's lag on the votes topic; null while the topic does not exist. */
+export async function fetchLag(admin: Admin, topics: TopicNames): Promise<number | null> {
+  if (!(await admin.listTopics()).includes(topics.votes)) return null
+  const [ends, committed] = await Promise.all([
+    admin.fetchTopicOffsets(topics.votes),
+    admin.fetchOffsets({groupId: topics.groups.aggregate, topics: [topics.votes]}),
+  ])
+  return consumerLag(committed.find((c) => c.topic === topics.votes)?.partitions ?? [], ends)
+}

@@ -1,0 +1,43 @@
+import {useEffect, useState} from 'react'
+import {useStdout} from 'ink'
+
+/** Panel widths for a terminal width; everything is designed to fit 80x24 first. */
+export interface Layout {
+  columns: number
+  /** Share bars and the candidate table side by side instead of one combined table. */
+  wide: boolean
+  /** All three breakdown panels at once instead of one chosen with tab. */
+  allBreakdowns: boolean
+  locationWidth: number
+  breakdownWidth: number
+  /** Candidate rows that fit; the rest are summarised as "+N more". */
+  maxCandidates: number
+}
+
+export const GAP = 2
+
+export function layoutFor(columns: number, rows?: number): Layout {
+  const cols = Math.max(60, columns)
+  const wide = cols >= 120
+  const allBreakdowns = cols >= 150
+  const breakdownWidth = allBreakdowns ? Math.min(40, Math.floor(cols * 0.22)) : Math.min(40, Math.floor(cols * 0.42))
+  const locationWidth = cols - (allBreakdowns ? 3 : 1) * (breakdownWidth + GAP)
+  // 18 rows go to the other panels at 80x24; candidates get what is left, at least 3.
+  const maxCandidates = rows ? Math.max(3, rows - 18) : Number.POSITIVE_INFINITY
+  return {columns: cols, wide, allBreakdowns, locationWidth, breakdownWidth, maxCandidates}
+}
+
+/** Terminal size, following resizes. */
+export function useTerminalSize(): {columns: number; rows?: number} {
+  const {stdout} = useStdout()
+  const read = () => ({columns: stdout.columns || 80, rows: stdout.rows || undefined})
+  const [size, setSize] = useState(read)
+  useEffect(() => {
+    const onResize = () => setSize(read())
+    stdout.on('resize', onResize)
+    return () => {
+      stdout.off('resize', onResize)
+    }
+  }, [stdout])
+  return size
+}

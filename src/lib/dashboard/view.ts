@@ -1,0 +1,78 @@
+import type {LocationRow} from './types.js'
+
+/** What the user chose to look at; changed only by keys, kept across data updates. */
+export interface ViewState {
+  sortField: LocationSortField
+  sortDir: 'asc' | 'desc'
+  page: number
+  pageSize: number
+  panel: BreakdownPanel
+}
+
+export const LOCATION_SORT_FIELDS = ['count', 'state', 'share', 'updated_at'] as const
+export type LocationSortField = (typeof LOCATION_SORT_FIELDS)[number]
+export const PAGE_SIZES = [5, 10, 20, 50] as const
+export const PANELS = ['gender', 'age', 'party'] as const
+export type BreakdownPanel = (typeof PANELS)[number]
+/** Seconds between re-renders; 0 = push (render as records arrive). */
+export const INTERVALS = [0, 1, 2, 5, 10, 15, 30, 60] as const
+
+export const initialView: ViewState = {sortField: 'count', sortDir: 'desc', page: 0, pageSize: 5, panel: 'gender'}
+
+export type ViewAction = 'nextSort' | 'toggleDir' | 'nextPage' | 'prevPage' | 'firstPage' | 'lastPage' | 'nextPageSize' | 'nextPanel'
+
+const next = <T>(list: readonly T[], current: T): T => list[(list.indexOf(current) + 1) % list.length]!
+
+/** Pure reducer; `rows` (the location count) keeps the page within range. */
+export function reduceView(view: ViewState, action: ViewAction, rows: number): ViewState {
+  const last = Math.max(0, Math.ceil(rows / view.pageSize) - 1)
+  const page = Math.min(view.page, last)
+  switch (action) {
+    case 'nextSort':
+      return {...view, sortField: next(LOCATION_SORT_FIELDS, view.sortField), page: 0}
+    case 'toggleDir':
+      return {...view, sortDir: view.sortDir === 'asc' ? 'desc' : 'asc', page: 0}
+    case 'nextPage':
+      return {...view, page: Math.min(last, page + 1)}
+    case 'prevPage':
+      return {...view, page: Math.max(0, page - 1)}
+    case 'firstPage':
+      return {...view, page: 0}
+    case 'lastPage':
+      return {...view, page: last}
+    case 'nextPageSize':
+      return {...view, pageSize: next(PAGE_SIZES, view.pageSize as (typeof PAGE_SIZES)[number]), page: 0}
+    case 'nextPanel':
+      return {...view, page, panel: next(PANELS, view.panel)}
+  }
+}
+
+export function nextInterval(current: number, direction: 1 | -1): number {
+  const i = INTERVALS.findIndex((s) => s >= current)
+  const at = i < 0 ? INTERVALS.length - 1 : i
+  return INTERVALS[Math.min(INTERVALS.length - 1, Math.max(0, at + direction))]!
+}
+
+export function sortLocations(rows: LocationRow[], field: LocationSortField, dir: 'asc' | 'desc'): LocationRow[] {
+  const sign = dir === 'asc' ? 1 : -1
+  const compare = (a: LocationRow, b: LocationRow): number => {
+    if (field === 'state') return a.state.localeCompare(b.state)
+    if (field === 'updated_at') return a.updated_at.localeCompare(b.updated_at)
+    return a[field] - b[field]
+  }
+  // Ties always by state ascending so equal counts do not jump around between renders.
+  return [...rows].sort((a, b) => sign * compare(a, b) || a.state.localeCompare(b.state))
+}
+
+export interface Page<T> {
+  rows: T[]
+  /** Zero-based, clamped to the last page. */
+  page: number
+  pages: number
+}
+
+export function pageOf<T>(rows: T[], page: number, size: number): Page<T> {
+  const pages = Math.max(1, Math.ceil(rows.length / size))
+  const at = Math.min(Math.max(0, page), pages - 1)
+  return {rows: rows.slice(at * size, at * size + size), page: at, pages}
+}
