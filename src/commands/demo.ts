@@ -90,7 +90,7 @@ q or Ctrl-C stops everything cleanly, then verify runs. Without a TTY it runs to
       process.off('SIGINT', ignore)
       process.off('SIGTERM', ignore)
     }
-    const result = await verify(pool, kafka, names)
+    const result = await verify(pool, kafka, admin, names, DEMO_NAMESPACE)
     this.note(result.ok ? `verify: OK, ${result.votes} votes, aggregates match Postgres.` : `verify: ${result.differences.length} differences`)
     this.note(`Inspect it later: ELECTION_NAMESPACE=${DEMO_NAMESPACE} DATABASE_URL=${url} election verify`)
     if (!result.ok) process.exitCode = 1

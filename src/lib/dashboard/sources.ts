@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto'
+import {readerConsumer} from '../kafka/read-latest.js'
 
 import type {Admin, Consumer, Kafka} from 'kafkajs'
 import type pg from 'pg'
@@ -19,21 +19,8 @@ export async function existingAggregateTopics(admin: Admin, topics: TopicNames):
   return [...aggregateKinds(topics).keys()].filter((t) => all.has(t))
 }
 
-/** A throwaway group per viewer: never commits, so every dashboard reads everything. */
-export function viewerGroupId(namespace: string): string {
-  return `${namespace}election-dashboard-${randomBytes(6).toString('hex')}`
-}
-
-export function viewerConsumer(kafka: Kafka, namespace: string): Consumer {
-  return kafka.consumer({
-    groupId: viewerGroupId(namespace),
-    readUncommitted: false,
-    allowAutoTopicCreation: false,
-    maxWaitTimeInMs: 500,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 3000,
-  })
-}
+/** Each dashboard is a viewer: a throwaway group that never commits. */
+export const viewerConsumer = (kafka: Kafka, namespace: string): Consumer => readerConsumer(kafka, namespace, 'dashboard')
 
 /** Subscribes from the beginning and feeds every record into `state`. */
 export async function runViewer(

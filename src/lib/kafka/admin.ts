@@ -38,8 +38,29 @@ export async function existingTopics(admin: Admin, topics: string[]): Promise<st
 export async function ensureTopics(admin: Admin, topics: ITopicConfig[]): Promise<string[]> {
   const present = new Set(await existingTopics(admin, topics.map((t) => t.topic)))
   const missing = topics.filter((t) => !present.has(t.topic))
-  if (missing.length > 0) await admin.createTopics({topics: missing, waitForLeaders: true})
+  if (missing.length > 0) {
+    await admin.createTopics({topics: missing, waitForLeaders: false})
+    await waitForLeaders(admin, missing.map((t) => t.topic))
+  }
   return missing.map((t) => t.topic)
+}
+
+/**
+ * kafkajs' own `waitForLeaders` gives up when metadata briefly says the new topic is
+ * unknown (UNKNOWN_TOPIC_OR_PARTITION); poll until every partition has a leader instead.
+ */
+export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const {topics: metadata} = await admin.fetchTopicMetadata({topics})
+      if (metadata.length === topics.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return
+    } catch (error) {
+      if (Date.now() > until) throw error
+    }
+    if (Date.now() > until) throw new Error(`topics without leaders after ${timeoutMs / 1000} s: ${topics.join(', ')}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
 }
 
 export async function deleteTopics(admin: Admin, topics: string[]): Promise<void> {

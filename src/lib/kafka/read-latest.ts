@@ -1,4 +1,90 @@
-import type {Kafka} from 'kafkajs'
+import {randomBytes} from 'node:crypto'
+
+import type {Admin, Consumer, Kafka} from 'kafkajs'
+
+import {describeCause, unavailableError} from '../errors.js'
+
+export interface ReadOptions {
+  /** Stop once no batch arrived for this long after joining (an open transaction keeps the end out of reach). */
+  idleMs?: number
+  /** Give up joining the group after this long. */
+  joinTimeoutMs?: number
+}
+
+export type OnRecord = (topic: string, key: string, value: Buffer | null, timestamp: number) => void
+
+/** A throwaway group per reader: it never commits, so every reader sees everything. */
+export function readerConsumer(kafka: Kafka, namespace: string, role = 'reader'): Consumer {
+  return kafka.consumer({
+    groupId: `${namespace}election-${role}-${randomBytes(6).toString('hex')}`,
+    readUncommitted: false,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 500,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 3000,
+  })
+}
+
+/**
+ * Reads topics (read_committed) from the beginning up to their high watermark at the
+ * time of the call. Positions come from kafkajs' batch events, which also cover batches
+ * holding only transaction markers, so the end is reached although markers are never
+ * delivered.
+ */
+export async function readToEnd(kafka: Kafka, admin: Admin, topics: string[], namespace: string, onRecord: OnRecord, options: ReadOptions = {}): Promise<void> {
+  const targets = new Map<string, number>()
+  for (const topic of topics) {
+    for (const o of await admin.fetchTopicOffsets(topic)) {
+      if (Number(o.high) > Number(o.low)) targets.set(`${topic}:${o.partition}`, Number(o.high))
+    }
+  }
+  if (targets.size === 0) return
+  const subscribed = [...new Set([...targets.keys()].map((k) => k.slice(0, k.lastIndexOf(':'))))]
+
+  const consumer = readerConsumer(kafka, namespace)
+  const positions = new Map<string, number>()
+  let joinedAt: number | null = null
+  let lastProgress = Date.now()
+  let crashed: unknown
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt = lastProgress = Date.now()
+  })
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({payload}) => {
+    positions.set(`${payload.topic}:${payload.partition}`, Number(payload.lastOffset) + 1)
+    lastProgress = Date.now()
+  })
+  consumer.on(consumer.events.CRASH, ({payload}) => {
+    if (!payload.restart) crashed = payload.error
+  })
+  const reached = () => [...targets].every(([k, high]) => (positions.get(k) ?? 0) >= high)
+  const started = Date.now()
+  try {
+    await consumer.connect()
+    await consumer.subscribe({topics: subscribed, fromBeginning: true})
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({topic, message}) => {
+        if (message.key !== null) onRecord(topic, message.key.toString(), message.value, Number(message.timestamp))
+      },
+    })
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const now = Date.now()
+        let error: unknown
+        if (crashed) error = crashed
+        else if (joinedAt === null && now - started > (options.joinTimeoutMs ?? 20_000)) error = new Error('timed out joining the consumer group')
+        const done = reached() || (joinedAt !== null && now - lastProgress > (options.idleMs ?? 2000))
+        if (error || done) {
+          clearInterval(timer)
+          if (error) reject(unavailableError(`Kafka: could not read ${subscribed.join(', ')}: ${describeCause(error)}`, error))
+          else resolve()
+        }
+      }, 25)
+    })
+  } finally {
+    await consumer.disconnect().catch(() => {})
+  }
+}
 
 export interface LatestRecord<T = unknown> {
   key: string
@@ -6,65 +92,13 @@ export interface LatestRecord<T = unknown> {
   timestamp: number
 }
 
-/**
- * Reads topics from the beginning up to their current end (read_committed) and keeps
- * the latest value per key, as compaction would; a tombstone removes the key. Uses a
- * throwaway group and commits nothing: a reader, not a member of the pipeline.
- */
-export async function readLatest(kafka: Kafka, topics: string[], options: {groupPrefix?: string; timeoutMs?: number} = {}): Promise<Map<string, Map<string, LatestRecord>>> {
-  const admin = kafka.admin()
-  await admin.connect()
-  const targets = new Map<string, Map<number, number>>()
-  try {
-    for (const topic of topics) {
-      const offsets = await admin.fetchTopicOffsets(topic)
-      targets.set(topic, new Map(offsets.map((o) => [o.partition, Number(o.high)])))
-    }
-  } finally {
-    await admin.disconnect()
-  }
+/** The latest JSON value per key of each topic, as compaction would keep it; a tombstone removes the key. */
+export async function readLatest(kafka: Kafka, admin: Admin, topics: string[], namespace: string): Promise<Map<string, Map<string, LatestRecord>>> {
   const result = new Map(topics.map((t) => [t, new Map<string, LatestRecord>()]))
-  const pending = new Set<string>()
-  for (const [topic, partitions] of targets) for (const [p, high] of partitions) if (high > 0) pending.add(`${topic}:${p}`)
-  if (pending.size === 0) return result
-
-  const consumer = kafka.consumer({groupId: `${options.groupPrefix ?? ''}election-reader-${process.pid}-${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 100})
-  await consumer.connect()
-  try {
-    for (const topic of topics) await consumer.subscribe({topic, fromBeginning: true})
-    await new Promise<void>((resolve, reject) => {
-      // Transaction markers occupy offsets but are never delivered, so a partition may end
-      // short of its high watermark: stop when every partition is done or nothing new comes.
-      let lastProgress = Date.now()
-      const idle = setInterval(() => {
-        if (Date.now() - lastProgress > 1500) done()
-      }, 200)
-      const timeout = setTimeout(() => done(), options.timeoutMs ?? 60_000)
-      const done = () => {
-        clearInterval(idle)
-        clearTimeout(timeout)
-        resolve()
-      }
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({batch}) => {
-            lastProgress = Date.now()
-            const latest = result.get(batch.topic)!
-            for (const m of batch.messages) {
-              const key = m.key?.toString() ?? ''
-              if (m.value === null) latest.delete(key)
-              else latest.set(key, {key, value: JSON.parse(m.value.toString()), timestamp: Number(m.timestamp)})
-            }
-            const high = targets.get(batch.topic)!.get(batch.partition)!
-            if (Number(batch.lastOffset()) + 1 >= high || Number(batch.highWatermark) <= Number(batch.lastOffset()) + 2) pending.delete(`${batch.topic}:${batch.partition}`)
-            if (pending.size === 0) done()
-          },
-        })
-        .catch(reject)
-    })
-  } finally {
-    await consumer.disconnect().catch(() => {})
-  }
+  await readToEnd(kafka, admin, topics, namespace, (topic, key, value, timestamp) => {
+    const latest = result.get(topic)!
+    if (value === null) latest.delete(key)
+    else latest.set(key, {key, value: JSON.parse(value.toString('utf8')) as unknown, timestamp})
+  })
   return result
 }

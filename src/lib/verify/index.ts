@@ -1,7 +1,7 @@
-import type {Kafka} from 'kafkajs'
+import type {Admin, Kafka} from 'kafkajs'
 import type pg from 'pg'
 
-import {ageBand, AGE_BANDS} from '../aggregate/records.js'
+import {AGE_BANDS} from '../aggregate/records.js'
 import {readLatest} from '../kafka/read-latest.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {DIMENSIONS, type Dimension} from '../aggregate/store.js'
@@ -46,9 +46,9 @@ const valueOf = (dimension: Dimension, record: Record<string, unknown>) =>
   Number(dimension === 'candidate' || dimension === 'party' ? record.total_votes : record.count)
 
 /** Compares the latest published aggregates (read_committed) with Postgres. */
-export async function verify(pool: pg.Pool, kafka: Kafka, names: TopicNames): Promise<VerifyResult> {
+export async function verify(pool: pg.Pool, kafka: Kafka, admin: Admin, names: TopicNames, namespace: string): Promise<VerifyResult> {
   const truth = await groundTruth(pool)
-  const latest = await readLatest(kafka, DIMENSIONS.map((d) => names.aggregates[d]), {groupPrefix: names.groups.aggregate.replace(/election-aggregator$/, '')})
+  const latest = await readLatest(kafka, admin, DIMENSIONS.map((d) => names.aggregates[d]), namespace)
   const differences: Difference[] = []
   const dimensions = {} as VerifyResult['dimensions']
   for (const dimension of DIMENSIONS) {
@@ -66,4 +66,3 @@ export async function verify(pool: pg.Pool, kafka: Kafka, names: TopicNames): Pr
   return {ok: differences.length === 0, votes: rows[0]!.n, publishedCandidateTotal: dimensions.candidate.publishedTotal, dimensions, differences}
 }
 
-export {ageBand}

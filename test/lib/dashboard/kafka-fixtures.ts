@@ -2,6 +2,7 @@ import pg from 'pg'
 import type {Kafka} from 'kafkajs'
 
 import {createSchema} from '../../../src/lib/db/schema.js'
+import {ensureTopics} from '../../../src/lib/kafka/admin.js'
 import {createKafka} from '../../../src/lib/kafka/client.js'
 import {AGGREGATE_TOPICS, topicNames, type AggregateKind} from '../../../src/lib/kafka/topics.js'
 import type {TestEnv} from '../../helpers/services.js'
@@ -18,10 +19,7 @@ export async function createAggregateTopics(kafka: Kafka, t: TestEnv, kinds: Agg
   await admin.connect()
   try {
     const names = topicNames(t.env)
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: kinds.map((k) => ({topic: names.aggregates[k], numPartitions: 1, replicationFactor: 1, configEntries: [{name: 'cleanup.policy', value: 'compact'}]})),
-    })
+    await ensureTopics(admin, kinds.map((k) => ({topic: names.aggregates[k], numPartitions: 1, replicationFactor: 1, configEntries: [{name: 'cleanup.policy', value: 'compact'}]})))
   } finally {
     await admin.disconnect()
   }

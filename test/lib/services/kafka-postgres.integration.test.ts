@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import pg from 'pg'
 
 import {kafkaClientConfig, postgresPoolConfig} from '../../../src/lib/config/settings.js'
+import {ensureTopics} from '../../../src/lib/kafka/admin.js'
 import {createKafka} from '../../../src/lib/kafka/client.js'
 import {freshEnv, type TestEnv} from '../../helpers/services.js'
 
@@ -18,7 +19,7 @@ describe('the started services (real Kafka and Postgres)', () => {
     const topic = `${t.namespace}smoke`
     const admin = kafka.admin()
     await admin.connect()
-    await admin.createTopics({topics: [{topic, numPartitions: 2}], waitForLeaders: true})
+    await ensureTopics(admin, [{topic, numPartitions: 2}])
     const producer = kafka.producer({idempotent: true})
     await producer.connect()
     await producer.send({topic, acks: -1, messages: [{key: 'a', value: 'one'}, {key: 'b', value: 'two'}]})
@@ -44,7 +45,7 @@ describe('the started services (real Kafka and Postgres)', () => {
     const topic = `${t.namespace}tx`
     const admin = kafka.admin()
     await admin.connect()
-    await admin.createTopics({topics: [{topic, numPartitions: 1}], waitForLeaders: true})
+    await ensureTopics(admin, [{topic, numPartitions: 1}])
     const producer = kafka.producer({transactionalId: `${t.namespace}tx-producer`, idempotent: true, maxInFlightRequests: 1})
     await producer.connect()
     const committed = await producer.transaction()
