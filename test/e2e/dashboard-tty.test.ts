@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import pg from 'pg'
+
+import {postgresPoolConfig} from '../../src/lib/config/settings.js'
+import {count} from '../../src/lib/dashboard/format.js'
+import {BIN, killAllCli, runJson, startCli, waitFor} from '../helpers/cli.js'
+import {freshEnv, type TestEnv} from '../helpers/services.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const tmux = (...args: string[]) => execFileSync('tmux', args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(250)
+  }
+}
+
+describe('election dashboard in a real terminal (tmux) while votes flow', function () {
+  this.timeout(5 * 60_000)
+  let t: TestEnv
+  const session = `election-dashboard-${process.pid}`
+
+  before(async () => {
+    t = await freshEnv()
+    for (const args of [['init-db'], ['seed-candidates'], ['register-voters', '--count', '3000', '--seed', '11']]) {
+      const {code, stderr} = await runJson(args, t.env)
+      assert.equal(code, 0, stderr)
+    }
+  })
+  after(async () => {
+    killAllCli()
+    try {
+      tmux('kill-session', '-t', session)
+    } catch {
+      // already gone: the test quit it
+    }
+    await t?.drop()
+  })
+
+  it("shows the same leader and totals as Postgres once drained, and quits on 'q'", async () => {
+    const aggregate = startCli(['aggregate'], t.env)
+    const vote = startCli(['vote', '--rate', '1000', '--exit-when-idle', '3s'], t.env)
+
+    // The dashboard runs in a pseudo-terminal of 120x40, exactly as a user would start it.
+    const script = path.join(tmpdir(), `${session}.sh`)
+    const exports = ['KAFKA_BROKERS', 'DATABASE_URL', 'ELECTION_NAMESPACE', 'PATH', 'HOME'].map((k) => `export ${k}='${t.env[k] ?? ''}'`)
+    writeFileSync(script, `${exports.join('\n')}\nexport NO_COLOR=1\nexec '${process.execPath}' '${BIN}' dashboard\n`)
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `sh ${script}`)
+    const screen = () => tmux('capture-pane', '-p', '-t', session)
+
+    await until('the dashboard to draw', 30_000, () => (/q quit/i.test(screen()) ? true : undefined))
+    assert.equal((await waitFor(vote)).code, 0)
+
+    const pool = new pg.Pool(postgresPoolConfig(t.settings.postgres))
+    const {rows} = await pool.query<{candidate_name: string; n: number}>(
+      'SELECT c.candidate_name, count(*)::int AS n FROM votes JOIN candidates c USING (candidate_id) GROUP BY 1 ORDER BY 2 DESC',
+    )
+    await pool.end()
+    const leader = rows[0]!
+    const total = rows.reduce((sum, r) => sum + r.n, 0)
+    assert.equal(total, 3000)
+
+    await until('verify to pass', 60_000, async () => ((await runJson<{ok: boolean}>(['verify'], t.env)).json.ok ? true : undefined))
+    const drawn = await until('the screen to show the final leader', 30_000, () => {
+      const text = screen()
+      return new RegExp(`Leading\\s+${leader.candidate_name}.*${count(leader.n)} votes`).test(text) ? text : undefined
+    })
+    assert.match(drawn, new RegExp(count(total)), `total ${total} on screen:\n${drawn}`)
+
+    tmux('send-keys', '-t', session, 'q')
+    await until('the dashboard to quit', 15_000, () => {
+      try {
+        tmux('has-session', '-t', session)
+        return undefined
+      } catch {
+        return true
+      }
+    })
+    aggregate.kill('SIGTERM')
+    assert.equal((await waitFor(aggregate)).code, 0)
+  })
+})
