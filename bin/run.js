@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core';
+import './early-signals.js'
+import {execute} from '@oclif/core'
 
-await execute({dir: import.meta.url});
+await execute({dir: import.meta.url})

@@ -20,12 +20,15 @@ at least every 250 ms while votes flow. Exactly once: a crash, a restart or a se
     'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published.', default: 250}),
   }
 
+  static longRunning = true
+
   async run(): Promise<AggregateStats> {
     const pool = await this.openPool({max: 6})
     const {kafka} = await this.openKafka()
     let lastNote = 0
     const stats = await runAggregator(pool, kafka, this.topics(), {
       idleMs: this.flags['exit-when-idle'],
+      stopSignal: this.stopSignal.signal,
       sessionTimeoutMs: this.flags['session-timeout'],
       publishIntervalMs: this.flags['publish-interval'],
       onProgress: (s) => {

@@ -25,6 +25,8 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
     'session-timeout': durationFlag({summary: 'Consumer group session timeout: how long a crashed member holds its partitions.', default: 10_000}),
   }
 
+  static longRunning = true
+
   async run(): Promise<VoteStats> {
     const pool = await this.openPool({max: 6})
     const {kafka} = await this.openKafka()
@@ -35,6 +37,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
       maxVotes: this.flags['max-votes'],
       seed: this.flags.seed,
       idleMs: this.flags['exit-when-idle'],
+      stopSignal: this.stopSignal.signal,
       sessionTimeoutMs: this.flags['session-timeout'],
       onProgress: (s) => {
         if (Date.now() - lastNote < 2000) return

@@ -32,10 +32,28 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     debug: Flags.boolean({summary: 'Show stack traces and client logs.', helpGroup: 'GLOBAL', default: false}),
   }
 
+  /** Long-running commands (vote, aggregate) stop cleanly on SIGINT/SIGTERM from their first moment. */
+  static longRunning = false
+  protected readonly stopSignal = new AbortController()
+  private readonly onSignal = () => this.stopSignal.abort()
+
   protected flags!: BaseFlags<T>
   private cachedSettings?: Settings
 
   public override async init(): Promise<void> {
+    const early = globalThis as {electionEarlyHandler?: () => void; electionEarlySignal?: string}
+    if (early.electionEarlyHandler) {
+      process.off('SIGINT', early.electionEarlyHandler)
+      process.off('SIGTERM', early.electionEarlyHandler)
+    }
+    if ((this.ctor as typeof BaseCommand).longRunning) {
+      process.on('SIGINT', this.onSignal)
+      process.on('SIGTERM', this.onSignal)
+      if (early.electionEarlySignal) this.stopSignal.abort()
+    } else if (early.electionEarlySignal) {
+      // Stopped before any work began: nothing to clean up.
+      process.exit(early.electionEarlySignal === 'SIGINT' ? 130 : 143)
+    }
     await super.init()
     const {flags} = await this.parse({flags: this.ctor.flags, baseFlags: (this.ctor as typeof BaseCommand).baseFlags, enableJsonFlag: this.ctor.enableJsonFlag, args: this.ctor.args, strict: this.ctor.strict})
     this.flags = flags as BaseFlags<T>
@@ -80,6 +98,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async finally(error: Error | undefined): Promise<unknown> {
     for (const cleanup of this.cleanups.splice(0)) await cleanup().catch(() => {})
+    process.off('SIGINT', this.onSignal)
+    process.off('SIGTERM', this.onSignal)
     return super.finally(error)
   }
 

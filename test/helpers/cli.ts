@@ -11,10 +11,16 @@ export interface CliResult {
 }
 
 const running = new Set<ChildProcess>()
+// Output is collected from the start, so a chatty child never blocks on a full pipe.
+const output = new WeakMap<ChildProcess, {stdout: string; stderr: string}>()
 
 /** Starts the real, built CLI as a child process (no TTY). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  const collected = {stdout: '', stderr: ''}
+  output.set(child, collected)
+  child.stdout?.on('data', (d) => (collected.stdout += d))
+  child.stderr?.on('data', (d) => (collected.stderr += d))
   running.add(child)
   child.on('exit', () => running.delete(child))
   return child
@@ -27,11 +33,10 @@ export function killAllCli(): void {
 }
 
 export function waitFor(child: ChildProcess): Promise<CliResult> {
-  let stdout = ''
-  let stderr = ''
-  child.stdout?.on('data', (d) => (stdout += d))
-  child.stderr?.on('data', (d) => (stderr += d))
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({code, signal, stdout, stderr})))
+  const collected = output.get(child) ?? {stdout: '', stderr: ''}
+  const result = (code: number | null, signal: NodeJS.Signals | null) => ({code, signal, ...collected})
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(result(child.exitCode, child.signalCode))
+  return new Promise((resolve) => child.once('close', (code, signal) => resolve(result(code, signal))))
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {

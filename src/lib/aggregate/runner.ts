@@ -12,6 +12,8 @@ import {publishTotals} from './publish.js'
 import {countVotes, dimensionKey, keysOf, type CountedVote, type DimensionKey} from './store.js'
 
 export interface AggregateOptions {
+  /** Aborted on SIGINT/SIGTERM: finish or abandon the batch in flight, then stop. */
+  stopSignal?: AbortSignal
   idleMs?: number
   sessionTimeoutMs: number
   publishIntervalMs?: number
@@ -62,7 +64,7 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
     maxWaitTimeInMs: 100,
   })
   const producer: Producer = kafka.producer({idempotent: true, maxInFlightRequests: 1})
-  const lifecycle = new MemberLifecycle(consumer, options.idleMs)
+  const lifecycle = new MemberLifecycle(consumer, options.idleMs, options.stopSignal)
   const histogram = hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3})
   const started = Date.now()
   const stats = {consumed: 0, counted: 0, duplicates: 0, deadLettered: 0, published: 0}

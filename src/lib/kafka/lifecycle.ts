@@ -16,12 +16,10 @@ export class MemberLifecycle {
   /** Set when the consumer crashed for good; the runner rethrows it. */
   error?: Error
 
-  private readonly onSignal = () => this.stop('signal')
-
-  constructor(consumer: Consumer, private readonly idleMs: number | undefined) {
-    // From the start: a signal during the (possibly long) group join must stop cleanly too.
-    process.once('SIGINT', this.onSignal)
-    process.once('SIGTERM', this.onSignal)
+  /** `stopSignal`: aborted on SIGINT/SIGTERM by the command, possibly before this member even exists. */
+  constructor(consumer: Consumer, private readonly idleMs: number | undefined, stopSignal?: AbortSignal) {
+    if (stopSignal?.aborted) this.stop('signal')
+    stopSignal?.addEventListener('abort', () => this.stop('signal'), {once: true})
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.assignedAt = Date.now()
     })
@@ -72,8 +70,6 @@ export class MemberLifecycle {
     return new Promise((resolve) => {
       const done = () => {
         clearInterval(this.idleTimer)
-        process.off('SIGINT', this.onSignal)
-        process.off('SIGTERM', this.onSignal)
         resolve()
       }
       if (this.abort.signal.aborted) done()

@@ -11,6 +11,8 @@ import {chunkSizeFor, TokenBucket} from './rate.js'
 import {castVotes, loadCandidates, type Ballot, type StoredVote} from './store.js'
 
 export interface VoteOptions {
+  /** Aborted on SIGINT/SIGTERM: finish or abandon the batch in flight, then stop. */
+  stopSignal?: AbortSignal
   rate?: number
   durationMs?: number
   maxVotes?: number
@@ -55,7 +57,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     maxBytesPerPartition: 2 * 1024 * 1024,
     maxWaitTimeInMs: 200,
   })
-  const lifecycle = new MemberLifecycle(consumer, options.idleMs)
+  const lifecycle = new MemberLifecycle(consumer, options.idleMs, options.stopSignal)
   const producers = new Map<number, Promise<Producer>>()
   const producerFor = (partition: number) => {
     let producer = producers.get(partition)
