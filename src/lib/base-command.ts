@@ -49,6 +49,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if ((this.ctor as typeof BaseCommand).longRunning) {
       process.on('SIGINT', this.onSignal)
       process.on('SIGTERM', this.onSignal)
+      // Set by supervisors such as the test suite: stop when the parent that started us is gone.
+      if (process.env.ELECTION_EXIT_WITH_PARENT) {
+        const parent = process.ppid
+        setInterval(() => process.ppid !== parent && this.stopSignal.abort(), 1000).unref()
+      }
       if (early.electionEarlySignal) this.stopSignal.abort()
     } else if (early.electionEarlySignal) {
       // Stopped before any work began: nothing to clean up.

@@ -68,7 +68,7 @@ describe('exactly once under crashes (vote and aggregate killed with SIGKILL, a 
         second.kill('SIGTERM')
         const result = await exited
         log.push(`second aggregate left (exit ${result.code})`)
-        assert.equal(result.code, 0, result.stderr)
+        assert.equal(result.code, 0, `signal ${result.signal}: ${result.stderr}`)
       })(),
     ])
 

@@ -16,7 +16,7 @@ const output = new WeakMap<ChildProcess, {stdout: string; stderr: string}>()
 
 /** Starts the real, built CLI as a child process (no TTY). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [BIN, ...args], {env: {...env, ELECTION_EXIT_WITH_PARENT: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
   const collected = {stdout: '', stderr: ''}
   output.set(child, collected)
   child.stdout?.on('data', (d) => (collected.stdout += d))

@@ -136,7 +136,7 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
               voting_time: v.voting_time,
             })
           }
-          const counted = await withRetry(() => withTransaction(pool, (client) => countVotes(client, votes)))
+          const counted = await withRetry(() => withTransaction(pool, (client) => countVotes(client, votes)), {signal: lifecycle.abort.signal})
           if (rejected.length) {
             await producer.send({topic: names.deadLetter, acks: -1, messages: rejected.map((r) => deadLetter(batch.topic, batch.partition, r))})
           }

@@ -8,9 +8,11 @@ import {describeCause, unavailableError} from '../errors.js'
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
 
 export function createPool(settings: PostgresSettings, max = 4): pg.Pool {
-  const pool = new pg.Pool({...postgresPoolConfig(settings), max, connectionTimeoutMillis: 10_000})
-  // An idle client losing its connection (server restart) must not crash the process.
+  const pool = new pg.Pool({...postgresPoolConfig(settings), max, connectionTimeoutMillis: 5000})
+  // A client losing its connection (server restart) must not crash the process: idle clients
+  // report on the pool, checked-out ones on themselves; the query in flight rejects and is retried.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   return pool
 }
 
@@ -51,13 +53,21 @@ export function isTransient(error: unknown): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
 }
 
-export async function withRetry<T>(work: () => Promise<T>, options: {attempts?: number; what?: string; onRetry?: (error: unknown, attempt: number) => void} = {}): Promise<T> {
+export interface RetryOptions {
+  attempts?: number
+  what?: string
+  /** Stop retrying once aborted (the process is asked to stop). */
+  signal?: AbortSignal
+  onRetry?: (error: unknown, attempt: number) => void
+}
+
+export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 30
   for (let attempt = 1; ; attempt++) {
     try {
       return await work()
     } catch (error) {
-      if (attempt >= attempts || !isTransient(error)) throw error
+      if (attempt >= attempts || !isTransient(error) || options.signal?.aborted) throw error
       options.onRetry?.(error, attempt)
       await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** (attempt - 1), 5000)))
     }

@@ -39,10 +39,19 @@ export class MemberLifecycle {
     this.lastRecordAt = Date.now()
   }
 
-  async track<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one batch's work. Kafka's own errors (a rebalance seen by heartbeat, a lost
+   * coordinator) go back to kafkajs, which rejoins and redelivers; anything else has
+   * already been retried by the work itself, so it stops this member with that error
+   * instead of letting kafkajs redeliver the same batch forever.
+   */
+  async track(work: () => Promise<void>): Promise<void> {
     this.busy++
     try {
-      return await work()
+      await work()
+    } catch (error) {
+      if (error instanceof Error && error.name.startsWith('KafkaJS')) throw error
+      this.fail(error)
     } finally {
       this.busy--
       this.lastRecordAt = Date.now()

@@ -46,7 +46,8 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   if (candidates.length === 0) throw configError('no candidates found in database', 'run `election seed-candidates`')
   const preferences = new Preferences(candidates, options.seed)
   const chunkSize = chunkSizeFor(options.rate)
-  const bucket = options.rate ? new TokenBucket(options.rate, chunkSize) : undefined
+  // A burst of one second lets a slow transaction be made up, so the mean over a minute stays on the rate.
+  const bucket = options.rate ? new TokenBucket(options.rate, Math.max(chunkSize, options.rate)) : undefined
 
   const consumer = kafka.consumer({
     groupId: names.groups.vote,
@@ -63,7 +64,14 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     let producer = producers.get(partition)
     if (!producer) {
       const p = kafka.producer({transactionalId: `${names.groups.vote}-${names.voters}-${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000})
-      producer = p.connect().then(() => p)
+      // A failed connect (e.g. the broker still aborting a killed owner's transaction) must not stay cached.
+      producer = p.connect().then(
+        () => p,
+        (error: unknown) => {
+          producers.delete(partition)
+          throw error
+        },
+      )
       producers.set(partition, producer)
     }
     return producer
@@ -71,7 +79,9 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
 
   const started = Date.now()
   const stats: VoteStats = {votes: 0, newVotes: 0, deadLettered: 0, seconds: 0, votesPerSecond: 0, stopReason: null}
-  const budgetLeft = () => (options.maxVotes === undefined ? Infinity : options.maxVotes - stats.votes)
+  // Chunks of several partitions run side by side, so --max-votes is reserved before a chunk starts.
+  let reserved = 0
+  const budgetLeft = () => (options.maxVotes === undefined ? Infinity : options.maxVotes - stats.votes - reserved)
 
   /** One Kafka transaction: the chunk's votes, its dead letters and the consumed offset, all or nothing. */
   const publishChunk = async (topic: string, partition: number, votes: StoredVote[], rejected: Rejected[], nextOffset: string) => {
@@ -113,7 +123,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     }
     await bucket?.take(Math.max(1, ballots.length))
     const stored = ballots.length
-      ? await withRetry(() => withTransaction(pool, (client) => castVotes(client, ballots)))
+      ? await withRetry(() => withTransaction(pool, (client) => castVotes(client, ballots)), {signal: lifecycle.abort.signal})
       : {votes: [], inserted: 0, unknown: [] as string[]}
     for (const id of stored.unknown) {
       const message = messages.find((m) => m.key?.toString() === id) ?? messages[0]!
@@ -146,7 +156,8 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     void consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.rate ? 1 : 3,
+      // The token bucket is shared, so the rate holds across partitions processed side by side.
+      partitionsConsumedConcurrently: 3,
       eachBatch: async (payload) => {
         lifecycle.recordsArrived()
         await lifecycle.track(async () => {
@@ -156,7 +167,12 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
             const size = Math.min(chunkSize, budgetLeft())
             if (size <= 0) return lifecycle.stop('max')
             const chunk = messages.slice(i, i + size)
-            await retryChunk(() => processChunk(payload, chunk), () => !payload.isRunning() || payload.isStale() || lifecycle.abort.signal.aborted)
+            reserved += chunk.length
+            try {
+              await retryChunk(() => processChunk(payload, chunk), () => !payload.isRunning() || payload.isStale() || lifecycle.abort.signal.aborted)
+            } finally {
+              reserved -= chunk.length
+            }
             i += chunk.length
             options.onProgress?.(snapshot())
             await payload.heartbeat()
