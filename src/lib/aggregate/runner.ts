@@ -101,15 +101,22 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
   await consumer.connect()
   // Totals committed by an earlier run that crashed before publishing them go out now.
   await publish(true)
+  let running: Promise<void> | undefined
   try {
     await consumer.subscribe({topic: names.votes, fromBeginning: true})
-    void consumer.run({
+    // Not awaited: a signal must be able to stop us while the group join is still going on.
+    running = consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 3,
-      eachBatch: async ({batch, resolveOffset, heartbeat, isRunning, isStale}) => {
+      eachBatch: async ({batch, resolveOffset, heartbeat, isRunning, isStale, pause}) => {
         lifecycle.recordsArrived()
-        if (!isRunning() || isStale() || lifecycle.abort.signal.aborted || batch.messages.length === 0) return
+        // Stopping: pause rather than return unresolved, or kafkajs fetches the same batch again and again.
+        if (lifecycle.abort.signal.aborted) {
+          pause()
+          return
+        }
+        if (!isRunning() || isStale() || batch.messages.length === 0) return
         await lifecycle.track(async () => {
           const votes: CountedVote[] = []
           const rejected: Rejected[] = []
@@ -157,10 +164,13 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
           await heartbeat()
         })
       },
-    }).catch((error: unknown) => lifecycle.fail(error))
+    })
+    running.catch((error: unknown) => lifecycle.fail(error))
     await lifecycle.untilStopped()
   } finally {
     clearInterval(ticker)
+    // Disconnecting while run() is still joining leaves kafkajs fetching forever; let the join finish first.
+    await running?.catch(() => {})
     await consumer.disconnect().catch(() => {})
     await publish().catch(() => {})
     await producer.disconnect().catch(() => {})

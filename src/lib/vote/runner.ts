@@ -151,9 +151,11 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   }
 
   await consumer.connect()
+  let running: Promise<void> | undefined
   try {
     await consumer.subscribe({topic: names.voters, fromBeginning: true})
-    void consumer.run({
+    // Not awaited: a signal must be able to stop us while the group join is still going on.
+    running = consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       // The token bucket is shared, so the rate holds across partitions processed side by side.
@@ -163,7 +165,11 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
         await lifecycle.track(async () => {
           const messages = payload.batch.messages
           for (let i = 0; i < messages.length; ) {
-            if (!payload.isRunning() || payload.isStale() || lifecycle.abort.signal.aborted) return
+            if (lifecycle.abort.signal.aborted) {
+              payload.pause()
+              return
+            }
+            if (!payload.isRunning() || payload.isStale()) return
             const size = Math.min(chunkSize, budgetLeft())
             if (size <= 0) return lifecycle.stop('max')
             const chunk = messages.slice(i, i + size)
@@ -180,11 +186,14 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
           }
         })
       },
-    }).catch((error: unknown) => lifecycle.fail(error))
+    })
+    running.catch((error: unknown) => lifecycle.fail(error))
     const timer = options.durationMs ? setTimeout(() => lifecycle.stop('duration'), options.durationMs) : undefined
     await lifecycle.untilStopped()
     clearTimeout(timer)
   } finally {
+    // Disconnecting while run() is still joining leaves kafkajs fetching forever; let the join finish first.
+    await running?.catch(() => {})
     await consumer.disconnect().catch(() => {})
     await Promise.all([...producers.values()].map(async (p) => (await p).disconnect().catch(() => {})))
   }
