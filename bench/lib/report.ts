@@ -1,0 +1,78 @@
+import Table from 'cli-table3'
+
+import type {ConsumerLimit, CopyLimit, ProducerLimit} from './limits.js'
+
+export interface RateResult {
+  target: number
+  seconds: number
+  votes: number
+  mean: number
+  worstWindow: number | null
+  bestWindow: number | null
+  cliVotesPerSecond: number
+}
+
+export interface LatencyResult {
+  rate: number
+  seconds: number
+  count: number
+  p50: number
+  p99: number
+  max: number
+}
+
+export interface ThroughputResult {
+  count: number
+  /** Active rate: start-up and idle tail excluded (see README). */
+  perSecond: number
+  activeSeconds: number
+  /** What the command itself reported (whole run, idle tail included). */
+  cliPerSecond: number
+  wallSeconds: number
+}
+
+export interface BenchResults {
+  date: string
+  mode: 'quick' | 'full'
+  namespace: string
+  database: string
+  seconds: number
+  machine: Record<string, string | number | null>
+  config: Record<string, unknown>
+  limits: {producer?: ProducerLimit; consumer?: ConsumerLimit; copy?: CopyLimit}
+  register?: ThroughputResult & {peakRssMb: number | null}
+  vote?: ThroughputResult
+  aggregate?: ThroughputResult
+  rates: RateResult[]
+  latency: LatencyResult[]
+  ratios: {register?: number; vote?: number; aggregate?: number}
+  errors: Array<{step: string; error: string}>
+}
+
+const n = (x: number | null | undefined) => (x === null || x === undefined ? '-' : Math.round(x).toLocaleString('en-US'))
+const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`)
+
+export function renderTable(r: BenchResults): string {
+  const {producer, consumer, copy} = r.limits
+  const table = new Table({head: ['measure', 'result', 'limit', 'ratio'], style: process.stdout.isTTY ? undefined : {head: [], border: []}})
+  table.push(
+    [`Kafka ProducerPerformance (${producer?.recordBytes ?? '?'} B, acks=all)`, `${n(producer?.recordsPerSecond)} rec/s (${producer?.mbPerSecond ?? '-'} MB/s)`, '', ''],
+    ['Kafka ConsumerPerformance (fetch)', `${n(consumer?.messagesPerSecond)} msg/s (${consumer?.mbPerSecond ?? '-'} MB/s)`, '', ''],
+    ['Postgres COPY voter rows', `${n(copy?.rowsPerSecond)} rows/s`, '', ''],
+    [
+      `register-voters --count ${n(r.register?.count)}`,
+      `${n(r.register?.cliPerSecond)} voters/s, peak RSS ${n(r.register?.peakRssMb)} MB`,
+      `${n(Math.min(producer?.recordsPerSecond ?? Infinity, copy?.rowsPerSecond ?? Infinity))} (min producer, COPY)`,
+      pct(r.ratios.register),
+    ],
+    [`vote (unlimited, ${n(r.vote?.count)} voters)`, `${n(r.vote?.perSecond)} votes/s (CLI says ${n(r.vote?.cliPerSecond)})`, `${n(producer?.recordsPerSecond)} (producer)`, pct(r.ratios.vote)],
+  )
+  for (const rate of r.rates) {
+    table.push([`vote --rate ${rate.target} (${rate.seconds} s)`, `mean ${n(rate.mean)}/s, worst 1 s ${n(rate.worstWindow)}/s, best 1 s ${n(rate.bestWindow)}/s`, `${rate.target}/s`, pct(rate.mean / rate.target)])
+  }
+  table.push([`aggregate (backlog of ${n(r.aggregate?.count)})`, `${n(r.aggregate?.perSecond)} votes/s (CLI says ${n(r.aggregate?.cliPerSecond)})`, `${n(consumer?.messagesPerSecond)} (consumer)`, pct(r.ratios.aggregate)])
+  for (const l of r.latency) {
+    table.push([`latency voting_time → aggregate @ ${l.rate}/s`, `p50 ${n(l.p50)} ms, p99 ${n(l.p99)} ms, max ${n(l.max)} ms (${n(l.count)} votes)`, '', ''])
+  }
+  return table.toString()
+}
