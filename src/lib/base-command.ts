@@ -130,7 +130,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } else if (error.oclif?.exit !== undefined) {
       // oclif's own parse errors (unknown flag, invalid value) are usage errors.
       if (error.oclif.exit === 0) return
-      message = error.message.split('\n')[0]!.replace(/^Error: /, '')
+      message = error.message
       suggestions = ['run the command with --help for usage']
       code = 2
       name = 'ElectionUsageError'
@@ -138,7 +138,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       message = describeCause(error)
       code = 1
     }
-    message = scrubText(message, secrets)
+    message = scrubText(oneLine(message), secrets)
     process.exitCode = code
     if (this.jsonEnabled?.()) {
       this.logJson({error: {name, message, suggestions, exitCode: code}})
@@ -149,6 +149,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.flags?.debug || process.argv.includes('--debug')) process.stderr.write(`${error.stack ?? ''}\n`)
     return undefined
   }
+}
+
+/** oclif puts the flag on the first line and the reason on the next ones (also around our own parse errors). */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^See more help/.test(line))
+    .join(': ')
+    .replace(/^Error: /, '')
+    .replace(/^Parsing (--[\w-]+):*/, '$1:')
 }
 
 function safePassword(url: string | undefined): string {

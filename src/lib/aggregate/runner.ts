@@ -185,7 +185,8 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
       ...stats,
       seconds,
       votesPerSecond: Math.round(stats.consumed / Math.max(seconds, 0.001)),
-      latencyMs: {count, p50: count ? histogram.getValueAtPercentile(50) : 0, p99: count ? histogram.getValueAtPercentile(99) : 0, max: count ? histogram.maxValue : 0},
+      // Percentiles come back as the top of their bucket; never report one above the maximum seen.
+      latencyMs: {count, p50: count ? Math.min(histogram.getValueAtPercentile(50), histogram.maxValue) : 0, p99: count ? Math.min(histogram.getValueAtPercentile(99), histogram.maxValue) : 0, max: count ? histogram.maxValue : 0},
       stopReason: lifecycle.stopReason,
     }
   }

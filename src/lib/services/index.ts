@@ -43,7 +43,7 @@ async function upPostgres(settings: PostgresSettings, state: ServicesState, dir:
     onStep?.(`Checking Postgres at ${redactUrl(settings.url)}`)
     const probe = await probePostgres(settings, 10_000)
     if (!probe.healthy) throw unavailableError(`Postgres at ${redactUrl(settings.url)} does not answer: ${probe.error}`, undefined, 'check DATABASE_URL, or unset it to let `election services up` start a local Postgres')
-    state.postgres = {source: 'env', address: redactUrl(settings.url), version: probe.version}
+    // Nothing recorded: the state file keeps only what `up` started, so `down` can still stop it later.
     return
   }
   const previous = state.postgres
@@ -60,7 +60,6 @@ async function upKafka(settings: KafkaSettings, state: ServicesState, dir: strin
     onStep?.(`Checking Kafka at ${settings.brokers.join(',')}`)
     const probe = await probeKafka(settings, 15_000)
     if (!probe.healthy) throw unavailableError(`Kafka at ${settings.brokers.join(',')} does not answer: ${probe.error}`, undefined, 'check KAFKA_BROKERS (and the SASL/TLS settings), or unset it to let `election services up` start a local broker')
-    state.kafka = {source: 'env', address: settings.brokers.join(',')}
     return
   }
   const previous = state.kafka

@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict'
+
+import pg from 'pg'
+
+import {postgresPoolConfig} from '../../src/lib/config/settings.js'
+import {createKafka} from '../../src/lib/kafka/client.js'
+import {topicNames} from '../../src/lib/kafka/topics.js'
+import {runCli, runJson, type CliResult} from '../helpers/cli.js'
+import {freshEnv, type TestEnv} from '../helpers/services.js'
+
+const TABLES = ['candidates', 'voters', 'votes', 'aggregator_counted_votes', 'aggregator_totals']
+
+interface InitResult {
+  reset: boolean
+  createdTables: string[]
+  createdTopics: string[]
+  changed: boolean
+}
+
+interface ErrorJson {
+  error: {name: string; message: string; exitCode: number}
+}
+
+async function sql<R = Record<string, unknown>>(t: TestEnv, text: string, params: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client(postgresPoolConfig(t.settings.postgres))
+  await client.connect()
+  try {
+    return (await client.query(text, params)).rows as R[]
+  } finally {
+    await client.end()
+  }
+}
+
+const count = async (t: TestEnv, table: string) => (await sql<{n: number}>(t, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n
+
+async function tablesIn(t: TestEnv): Promise<string[]> {
+  const rows = await sql<{table_name: string}>(t, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
+  return rows.map((r) => r.table_name).sort()
+}
+
+/** The namespace's topics with their partition counts. */
+async function topicsIn(t: TestEnv): Promise<Map<string, number>> {
+  const admin = createKafka(t.settings.kafka).admin()
+  await admin.connect()
+  try {
+    const mine = (await admin.listTopics()).filter((name) => name.startsWith(t.namespace))
+    if (mine.length === 0) return new Map()
+    const {topics} = await admin.fetchTopicMetadata({topics: mine})
+    return new Map(topics.map((m) => [m.name, m.partitions.length]))
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** Records on a topic written without transactions: the sum of high minus low offsets. */
+async function topicSize(t: TestEnv, topic: string): Promise<number> {
+  const admin = createKafka(t.settings.kafka).admin()
+  await admin.connect()
+  try {
+    // Right after a topic is recreated its leader may not be known yet: ask again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await admin.fetchTopicOffsets(topic)).reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0)
+      } catch (error) {
+        if (attempt >= 20) throw error
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+    }
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+async function ok(t: TestEnv, ...args: string[]): Promise<CliResult> {
+  const result = await runCli(args, t.env)
+  assert.equal(result.code, 0, `election ${args.join(' ')} exited ${result.code}:\n${result.stderr}`)
+  return result
+}
+
+/** One `Error: ...` line on stderr (plus `Try:` suggestions), no stack trace, nothing on stdout, the given exit code. */
+function assertCleanError(result: CliResult, code: number, ...mentions: RegExp[]): void {
+  const context = `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`
+  assert.equal(result.code, code, context)
+  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '')
+  assert.match(lines[0] ?? '', /^Error: \S/, context)
+  assert.doesNotMatch(result.stderr, /\n\s+at /, `no stack trace: ${context}`)
+  for (const line of lines.slice(1)) assert.match(line, /^\s+Try: /, `the error is one line (then suggestions): ${context}`)
+  for (const mention of mentions) assert.match(lines[0]!, mention, `the error line should mention ${mention}: ${context}`)
+  assert.equal(result.stdout, '', context)
+}
+
+/** Runs every check and reports all the failures together, each with its label. */
+function allOf(checks: Array<[string, () => void]>): void {
+  const failures: string[] = []
+  for (const [label, check] of checks) {
+    try {
+      check()
+    } catch (error) {
+      failures.push(`${label}: ${(error as Error).message}`)
+    }
+  }
+  if (failures.length) assert.fail(failures.join('\n\n'))
+}
+
+function assertJsonError(result: CliResult, code: number, message: RegExp): ErrorJson['error'] {
+  assert.equal(result.code, code, result.stdout + result.stderr)
+  const {error} = JSON.parse(result.stdout) as ErrorJson
+  assert.equal(typeof error.name, 'string')
+  assert.match(error.message, message)
+  assert.equal(error.exitCode, code)
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
+  return error
+}
+
+describe('election init-db', () => {
+  let t: TestEnv
+  before(async () => {
+    t = await freshEnv()
+  })
+  after(async () => t?.drop())
+
+  it('creates the tables and the namespaced topics and says so', async () => {
+    const {code, json, stderr} = await runJson<InitResult>(['init-db'], t.env)
+    assert.equal(code, 0, stderr)
+    const names = topicNames(t.env)
+    const expectedTopics = [names.candidates, names.voters, names.votes, names.deadLetter, ...Object.values(names.aggregates)]
+    assert.deepEqual(json, {reset: false, createdTables: json.createdTables, createdTopics: json.createdTopics, changed: true})
+    assert.deepEqual([...json.createdTables].sort(), [...TABLES].sort())
+    assert.deepEqual([...json.createdTopics].sort(), [...expectedTopics].sort())
+    assert.deepEqual(await tablesIn(t), [...TABLES].sort())
+    const topics = await topicsIn(t)
+    assert.deepEqual([...topics.keys()].sort(), [...expectedTopics].sort())
+    for (const topic of [names.candidates, names.voters, names.votes]) assert.equal(topics.get(topic), 6, `${topic} partitions`)
+    for (const topic of Object.values(names.aggregates)) assert.equal(topics.get(topic), 1, `${topic} partitions`)
+  })
+
+  it('is idempotent: a second run creates nothing and reports changed=false', async () => {
+    const topicsBefore = await topicsIn(t)
+    const [{code, json, stderr}, human] = await Promise.all([runJson<InitResult>(['init-db'], t.env), ok(t, 'init-db')])
+    assert.equal(code, 0, stderr)
+    assert.deepEqual(json, {reset: false, createdTables: [], createdTopics: [], changed: false})
+    assert.match(human.stderr, /nothing changed/i)
+    assert.deepEqual(await tablesIn(t), [...TABLES].sort())
+    assert.deepEqual(await topicsIn(t), topicsBefore)
+  })
+
+  it('--reset without --force and without a TTY refuses, names --force and leaves the data alone', async () => {
+    await Promise.all([ok(t, 'seed-candidates'), ok(t, 'register-voters', '--count', '20')])
+    const [human, json] = await Promise.all([runCli(['init-db', '--reset'], t.env), runCli(['init-db', '--reset', '--json'], t.env)])
+    assertCleanError(human, 2, /--force/)
+    assertJsonError(json, 2, /--force/)
+    assert.equal(await count(t, 'candidates'), 3)
+    assert.equal(await count(t, 'voters'), 20)
+    assert.equal(await topicSize(t, topicNames(t.env).candidates), 3)
+    assert.equal(await topicSize(t, topicNames(t.env).voters), 20)
+  })
+
+  it('--reset --force drops everything and creates it again, empty', async () => {
+    const {code, json, stderr} = await runJson<InitResult>(['init-db', '--reset', '--force'], t.env)
+    assert.equal(code, 0, stderr)
+    assert.equal(json.reset, true)
+    assert.equal(json.changed, true)
+    assert.deepEqual([...json.createdTables].sort(), [...TABLES].sort())
+    assert.equal(json.createdTopics.length, 9)
+    for (const table of TABLES) assert.equal(await count(t, table), 0, `${table} is empty`)
+    assert.equal(await topicSize(t, topicNames(t.env).candidates), 0)
+    assert.equal(await topicSize(t, topicNames(t.env).voters), 0)
+    // And the pipeline starts over on it.
+    const seeded = await runJson<{inserted: number}>(['seed-candidates'], t.env)
+    assert.equal(seeded.json.inserted, 3)
+  })
+
+  it('--partitions is honoured for new topics and bounded', async () => {
+    const other = await freshEnv()
+    try {
+      const [created, zero] = await Promise.all([runJson<InitResult>(['init-db', '--partitions', '2'], other.env), runCli(['init-db', '--partitions', '0'], t.env)])
+      assert.equal(created.code, 0, created.stderr)
+      assert.equal((await topicsIn(other)).get(topicNames(other.env).votes), 2)
+      assertCleanError(zero, 2, /--partitions/, /\b0\b/)
+    } finally {
+      await other.drop()
+    }
+  })
+})
+
+describe('every command before init-db, and unreachable services', () => {
+  let t: TestEnv
+  let ready: TestEnv
+  before(async () => {
+    ;[t, ready] = await Promise.all([freshEnv(), freshEnv()])
+    await ok(ready, 'init-db')
+  })
+  after(async () => Promise.all([t?.drop(), ready?.drop()]))
+
+  it('seed-candidates, register-voters, vote, aggregate and verify fail with exit 3 and "run `election init-db`", writing nothing', async () => {
+    const commands = [['seed-candidates'], ['register-voters', '--count', '5'], ['vote', '--exit-when-idle', '2s'], ['aggregate', '--exit-when-idle', '2s'], ['verify']]
+    const [json, ...results] = await Promise.all([runCli(['vote', '--exit-when-idle', '2s', '--json'], t.env), ...commands.map((args) => runCli(args, t.env))])
+    assert.deepEqual(await tablesIn(t), [])
+    assert.deepEqual([...(await topicsIn(t)).keys()], [])
+    allOf([
+      ...results.map((result, i): [string, () => void] => [`election ${commands[i]!.join(' ')}`, () => assertCleanError(result, 3, /run `election init-db`/)]),
+      ['election vote --json', () => void assertJsonError(json, 3, /run `election init-db`/)],
+    ])
+  })
+
+  it('fails within 30 s naming the broker when Kafka is unreachable (exit 4)', async () => {
+    const env = (e: TestEnv) => ({...e.env, KAFKA_BROKERS: '127.0.0.1:1'})
+    const started = Date.now()
+    const [init, json] = await Promise.all([runCli(['init-db'], env(t)), runCli(['register-voters', '--count', '5', '--json'], env(ready))])
+    assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`)
+    assertCleanError(init, 4, /127\.0\.0\.1:1\b/)
+    assertJsonError(json, 4, /127\.0\.0\.1:1\b/)
+    assert.deepEqual(await tablesIn(t), [], 'init-db created nothing')
+    assert.equal(await count(ready, 'voters'), 0)
+  })
+
+  it('fails within 30 s naming the address when Postgres is unreachable (exit 4)', async () => {
+    const env = {...ready.env, DATABASE_URL: 'postgres://x@127.0.0.1:1/x'}
+    const started = Date.now()
+    const [seed, vote, json] = await Promise.all([runCli(['seed-candidates'], env), runCli(['vote', '--exit-when-idle', '2s'], env), runCli(['verify', '--json'], env)])
+    assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`)
+    for (const result of [seed, vote]) assertCleanError(result, 4, /127\.0\.0\.1:1\b/)
+    assertJsonError(json, 4, /127\.0\.0\.1:1\b/)
+    assert.equal(await topicSize(ready, topicNames(ready.env).candidates), 0, 'seed-candidates published nothing')
+  })
+})

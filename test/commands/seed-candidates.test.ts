@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict'
+import {randomUUID} from 'node:crypto'
+
+import pg from 'pg'
+
+import {postgresPoolConfig} from '../../src/lib/config/settings.js'
+import {createKafka} from '../../src/lib/kafka/client.js'
+import {topicNames} from '../../src/lib/kafka/topics.js'
+import {runCli, runJson, type CliResult} from '../helpers/cli.js'
+import {freshEnv, type TestEnv} from '../helpers/services.js'
+
+interface Candidate {
+  candidate_id: string
+  candidate_name: string
+  party_affiliation: string
+  biography: string
+  campaign_platform: string
+  photo_url: string
+}
+
+interface SeedResult {
+  inserted: number
+  existing: number
+  candidates: Candidate[]
+}
+
+interface KafkaRecord {
+  key: string | null
+  value: string | null
+  headers: Record<string, string>
+}
+
+async function sql<R = Record<string, unknown>>(t: TestEnv, text: string, params: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client(postgresPoolConfig(t.settings.postgres))
+  await client.connect()
+  try {
+    return (await client.query(text, params)).rows as R[]
+  } finally {
+    await client.end()
+  }
+}
+
+const candidateRows = (t: TestEnv) =>
+  sql<Candidate>(t, 'SELECT candidate_id, candidate_name, party_affiliation, biography, campaign_platform, photo_url FROM candidates ORDER BY candidate_id')
+
+const byId = (a: {candidate_id: string}, b: {candidate_id: string}) => a.candidate_id.localeCompare(b.candidate_id)
+const sorted = (candidates: Candidate[]) => [...candidates].sort(byId)
+
+/** Every committed record of a topic, read from the beginning to its end. */
+async function readTopic(t: TestEnv, topic: string): Promise<KafkaRecord[]> {
+  const kafka = createKafka(t.settings.kafka)
+  const admin = kafka.admin()
+  await admin.connect()
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())
+  const high = new Map(offsets.map((o) => [o.partition, Number(o.high)]))
+  const pending = new Set(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => o.partition))
+  const records: KafkaRecord[] = []
+  if (pending.size === 0) return records
+  const consumer = kafka.consumer({groupId: `${t.namespace}test-reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100})
+  await consumer.connect()
+  try {
+    await consumer.subscribe({topic, fromBeginning: true})
+    await new Promise<void>((resolve, reject) => {
+      const started = Date.now()
+      let lastBatch = 0
+      // Transaction markers take offsets but are never delivered: also stop after a quiet spell.
+      const timer = setInterval(() => {
+        if ((lastBatch && Date.now() - lastBatch > 1500) || Date.now() - started > 30_000) finish()
+      }, 100)
+      const finish = () => {
+        clearInterval(timer)
+        resolve()
+      }
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({batch}) => {
+            lastBatch = Date.now()
+            for (const m of batch.messages) {
+              const headers = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)]))
+              records.push({key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers})
+            }
+            if (Number(batch.lastOffset()) + 1 >= high.get(batch.partition)!) pending.delete(batch.partition)
+            if (pending.size === 0) finish()
+          },
+        })
+        .catch(reject)
+    })
+  } finally {
+    await consumer.disconnect()
+  }
+  return records
+}
+
+async function ok(t: TestEnv, ...args: string[]): Promise<CliResult> {
+  const result = await runCli(args, t.env)
+  assert.equal(result.code, 0, `election ${args.join(' ')} exited ${result.code}:\n${result.stderr}`)
+  return result
+}
+
+function assertCleanError(result: CliResult, code: number, ...mentions: RegExp[]): void {
+  const context = `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`
+  assert.equal(result.code, code, context)
+  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '')
+  assert.match(lines[0] ?? '', /^Error: \S/, context)
+  assert.doesNotMatch(result.stderr, /\n\s+at /, `no stack trace: ${context}`)
+  for (const line of lines.slice(1)) assert.match(line, /^\s+Try: /, `the error is one line (then suggestions): ${context}`)
+  for (const mention of mentions) assert.match(lines[0]!, mention, `the error line should mention ${mention}: ${context}`)
+  assert.equal(result.stdout, '', context)
+}
+
+/** Runs every check and reports all the failures together, each with its label. */
+function allOf(checks: Array<[string, () => void]>): void {
+  const failures: string[] = []
+  for (const [label, check] of checks) {
+    try {
+      check()
+    } catch (error) {
+      failures.push(`${label}: ${(error as Error).message}`)
+    }
+  }
+  if (failures.length) assert.fail(failures.join('\n\n'))
+}
+
+describe('election seed-candidates', () => {
+  let t: TestEnv
+  let first: SeedResult
+  before(async () => {
+    t = await freshEnv()
+    await ok(t, 'init-db')
+  })
+  after(async () => t?.drop())
+
+  it('refuses bad input with one clear line and writes nothing', async () => {
+    const [empty, unknown, locale, count] = await Promise.all([
+      runCli(['seed-candidates', '--parties', ' , '], t.env),
+      runCli(['seed-candidates', '--bogus'], t.env),
+      runCli(['seed-candidates', '--locale', 'xx_YY'], t.env),
+      runCli(['seed-candidates', '--count', '101'], t.env),
+    ])
+    assert.deepEqual(await candidateRows(t), [])
+    assert.deepEqual(await readTopic(t, topicNames(t.env).candidates), [])
+    allOf([
+      ['seed-candidates --parties " , "', () => assertCleanError(empty, 2, /--parties/)],
+      ['seed-candidates --bogus', () => assertCleanError(unknown, 2, /--bogus/)],
+      ['seed-candidates --locale xx_YY', () => assertCleanError(locale, 2, /xx_YY/)],
+      ['seed-candidates --count 101', () => assertCleanError(count, 2, /--count/, /101/)],
+    ])
+  })
+
+  it('inserts three candidates of the default parties into Postgres and candidates_topic', async () => {
+    const {code, json, stderr} = await runJson<SeedResult>(['seed-candidates'], t.env)
+    assert.equal(code, 0, stderr)
+    first = json
+    assert.equal(json.inserted, 3)
+    assert.equal(json.existing, 0)
+    assert.equal(json.candidates.length, 3)
+    assert.deepEqual(json.candidates.map((c) => c.party_affiliation), ['Management Party', 'Savior Party', 'Tech Republic Party'])
+    for (const c of json.candidates) {
+      assert.deepEqual(Object.keys(c).sort(), ['biography', 'campaign_platform', 'candidate_id', 'candidate_name', 'party_affiliation', 'photo_url'])
+      assert.match(c.candidate_id, /^[0-9a-f-]{36}$/)
+      assert.ok(c.candidate_name.length > 0)
+      assert.match(c.photo_url, /^https:\/\//)
+    }
+    assert.deepEqual(await candidateRows(t), sorted(json.candidates))
+    const records = await readTopic(t, topicNames(t.env).candidates)
+    assert.equal(records.length, 3)
+    for (const r of records) assert.equal(r.key, (JSON.parse(r.value!) as Candidate).candidate_id, 'keyed by candidate_id')
+    assert.deepEqual(sorted(records.map((r) => JSON.parse(r.value!) as Candidate)), sorted(json.candidates))
+  })
+
+  it('is deterministic and re-running inserts and publishes nothing', async () => {
+    const [{code, json, stderr}, human] = await Promise.all([runJson<SeedResult>(['seed-candidates'], t.env), ok(t, 'seed-candidates')])
+    assert.equal(code, 0, stderr)
+    assert.equal(json.inserted, 0)
+    assert.equal(json.existing, 3)
+    assert.deepEqual(json.candidates, first.candidates)
+    assert.match(human.stderr, /nothing changed/i)
+    assert.deepEqual(await candidateRows(t), sorted(first.candidates))
+    assert.equal((await readTopic(t, topicNames(t.env).candidates)).length, 3)
+  })
+
+  it('a larger --count adds only the candidates not there yet', async () => {
+    const {code, json, stderr} = await runJson<SeedResult>(['seed-candidates', '--count', '5'], t.env)
+    assert.equal(code, 0, stderr)
+    assert.deepEqual(json.candidates.slice(0, 3), first.candidates, 'the first three are the same candidates')
+    assert.equal(json.inserted, 2)
+    assert.equal(json.existing, 3)
+    assert.equal((await candidateRows(t)).length, 5)
+    assert.equal((await readTopic(t, topicNames(t.env).candidates)).length, 5)
+  })
+
+  it('keeps quotes, accents and emoji in names exactly, in Postgres and on candidates_topic', async () => {
+    const parties = ["O'Brien Party", 'Zoë ✨ Party']
+    const {code, json, stderr} = await runJson<SeedResult>(['seed-candidates', '--count', '4', '--parties', parties.join(','), '--seed', '7'], t.env)
+    assert.equal(code, 0, stderr)
+    assert.equal(json.inserted, 4)
+    assert.deepEqual(json.candidates.map((c) => c.party_affiliation), [parties[0], parties[1], parties[0], parties[1]])
+    const ids = json.candidates.map((c) => c.candidate_id)
+    const rows = (await candidateRows(t)).filter((r) => ids.includes(r.candidate_id))
+    assert.deepEqual(rows, sorted(json.candidates))
+    assert.deepEqual(
+      (await sql<{party_affiliation: string}>(t, 'SELECT DISTINCT party_affiliation FROM candidates WHERE candidate_id = ANY($1) ORDER BY 1', [ids])).map((r) => r.party_affiliation),
+      [...parties].sort(),
+    )
+    // Byte for byte: the accented e and the emoji are stored as given.
+    const bytes = await sql<{n: number}>(t, `SELECT octet_length(party_affiliation) AS n FROM candidates WHERE party_affiliation LIKE 'Zo%' LIMIT 1`)
+    assert.equal(bytes[0]!.n, Buffer.byteLength(parties[1]!))
+    const records = (await readTopic(t, topicNames(t.env).candidates)).map((r) => JSON.parse(r.value!) as Candidate).filter((r) => ids.includes(r.candidate_id))
+    assert.deepEqual(sorted(records), sorted(json.candidates))
+    assert.deepEqual([...new Set(records.map((r) => r.party_affiliation))].sort(), [...parties].sort())
+  })
+
+  it('a different --seed gives different candidates', async () => {
+    const args = ['seed-candidates', '--count', '4', '--parties', "O'Brien Party,Zoë ✨ Party", '--seed']
+    const [seven, eight] = await Promise.all([runJson<SeedResult>([...args, '7'], t.env), runJson<SeedResult>([...args, '8'], t.env)])
+    assert.equal(seven.json.inserted, 0)
+    assert.equal(eight.json.inserted, 4)
+    const ids = new Set(seven.json.candidates.map((c) => c.candidate_id))
+    assert.ok(eight.json.candidates.every((c) => !ids.has(c.candidate_id)))
+  })
+})

@@ -1,0 +1,401 @@
+import assert from 'node:assert/strict'
+import {randomUUID} from 'node:crypto'
+
+import pg from 'pg'
+
+import {postgresPoolConfig} from '../../src/lib/config/settings.js'
+import {VoterFactory} from '../../src/lib/generate/voters.js'
+import {createKafka} from '../../src/lib/kafka/client.js'
+import {topicNames} from '../../src/lib/kafka/topics.js'
+import {Preferences} from '../../src/lib/vote/preferences.js'
+import {startCli, waitFor, type CliResult} from '../helpers/cli.js'
+import {freshEnv, type TestEnv} from '../helpers/services.js'
+
+interface VoteStats {
+  votes: number
+  newVotes: number
+  deadLettered: number
+  seconds: number
+  votesPerSecond: number
+  stopReason: string | null
+}
+
+interface ErrorJson {
+  error: {name: string; message: string; exitCode: number}
+}
+
+interface KafkaRecord {
+  key: string | null
+  value: string | null
+  headers: Record<string, string>
+}
+
+async function sql<R = Record<string, unknown>>(t: TestEnv, text: string, params: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client(postgresPoolConfig(t.settings.postgres))
+  await client.connect()
+  try {
+    return (await client.query(text, params)).rows as R[]
+  } finally {
+    await client.end()
+  }
+}
+
+const count = async (t: TestEnv, table: string) => (await sql<{n: number}>(t, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n
+
+/** voter_id -> candidate_id of every stored vote. */
+async function choices(t: TestEnv): Promise<Map<string, string>> {
+  const rows = await sql<{voter_id: string; candidate_id: string}>(t, 'SELECT voter_id, candidate_id FROM votes')
+  return new Map(rows.map((r) => [r.voter_id, r.candidate_id]))
+}
+
+/** Every committed (read_committed) record of a topic, read from the beginning to its end. */
+async function readTopic(t: TestEnv, topic: string): Promise<KafkaRecord[]> {
+  const kafka = createKafka(t.settings.kafka)
+  const admin = kafka.admin()
+  await admin.connect()
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())
+  const high = new Map(offsets.map((o) => [o.partition, Number(o.high)]))
+  const pending = new Set(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => o.partition))
+  const records: KafkaRecord[] = []
+  if (pending.size === 0) return records
+  const consumer = kafka.consumer({groupId: `${t.namespace}test-reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100})
+  await consumer.connect()
+  try {
+    await consumer.subscribe({topic, fromBeginning: true})
+    await new Promise<void>((resolve, reject) => {
+      const started = Date.now()
+      let lastBatch = 0
+      // Transaction markers take offsets but are never delivered: also stop after a quiet spell.
+      const timer = setInterval(() => {
+        if ((lastBatch && Date.now() - lastBatch > 1500) || Date.now() - started > 30_000) finish()
+      }, 100)
+      const finish = () => {
+        clearInterval(timer)
+        resolve()
+      }
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({batch}) => {
+            lastBatch = Date.now()
+            for (const m of batch.messages) {
+              const headers = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)]))
+              records.push({key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers})
+            }
+            if (Number(batch.lastOffset()) + 1 >= high.get(batch.partition)!) pending.delete(batch.partition)
+            if (pending.size === 0) finish()
+          },
+        })
+        .catch(reject)
+    })
+  } finally {
+    await consumer.disconnect()
+  }
+  return records
+}
+
+/**
+ * Runs the built CLI like runCli, but a run that outlives `limitMs` (a consumer that never
+ * goes idle) is stopped with SIGTERM, then SIGKILL, and fails the test with its output.
+ */
+async function cli(args: string[], env: NodeJS.ProcessEnv, limitMs = 60_000): Promise<CliResult> {
+  const child = startCli(args, env)
+  const done = waitFor(child)
+  let hung = false
+  const term = setTimeout(() => {
+    hung = true
+    child.kill('SIGTERM')
+  }, limitMs)
+  const kill = setTimeout(() => child.kill('SIGKILL'), limitMs + 10_000)
+  const result = await done
+  clearTimeout(term)
+  clearTimeout(kill)
+  if (hung) {
+    throw new Error(`election ${args.join(' ')} did not finish within ${limitMs / 1000} s (stopped: exit ${result.code}, signal ${result.signal})\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
+  }
+  return result
+}
+
+async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv, limitMs?: number): Promise<{code: number | null; json: T; stderr: string}> {
+  const result = await cli([...args, '--json'], env, limitMs)
+  try {
+    return {code: result.code, json: JSON.parse(result.stdout) as T, stderr: result.stderr}
+  } catch {
+    throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`)
+  }
+}
+
+async function ok(t: TestEnv, ...args: string[]): Promise<CliResult> {
+  const result = await cli(args, t.env)
+  assert.equal(result.code, 0, `election ${args.join(' ')} exited ${result.code}:\n${result.stderr}`)
+  return result
+}
+
+/** init-db, seed-candidates and register-voters (default seeds). */
+async function prepare(t: TestEnv, voters: number, options: {candidates?: boolean} = {}): Promise<void> {
+  await ok(t, 'init-db')
+  await Promise.all([
+    options.candidates === false ? undefined : ok(t, 'seed-candidates'),
+    voters > 0 ? ok(t, 'register-voters', '--count', String(voters)) : undefined,
+  ])
+}
+
+function assertCleanError(result: CliResult, code: number, ...mentions: RegExp[]): void {
+  const context = `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`
+  assert.equal(result.code, code, context)
+  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '')
+  assert.match(lines[0] ?? '', /^Error: \S/, context)
+  assert.doesNotMatch(result.stderr, /\n\s+at /, `no stack trace: ${context}`)
+  for (const line of lines.slice(1)) assert.match(line, /^\s+Try: /, `the error is one line (then suggestions): ${context}`)
+  for (const mention of mentions) assert.match(lines[0]!, mention, `the error line should mention ${mention}: ${context}`)
+  assert.equal(result.stdout, '', context)
+}
+
+function assertJsonError(result: CliResult, code: number, ...mentions: RegExp[]): void {
+  const context = `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`
+  assert.equal(result.code, code, context)
+  const {error} = JSON.parse(result.stdout) as ErrorJson
+  assert.equal(typeof error.name, 'string', context)
+  assert.equal(error.exitCode, code, context)
+  assert.doesNotMatch(error.message, /\n/, `a one-line message: ${context}`)
+  for (const mention of mentions) assert.match(error.message, mention, `the message should mention ${mention}: ${context}`)
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
+}
+
+/** Runs every check and reports all the failures together, each with its label. */
+function allOf(checks: Array<[string, () => void]>): void {
+  const failures: string[] = []
+  for (const [label, check] of checks) {
+    try {
+      check()
+    } catch (error) {
+      failures.push(`${label}: ${(error as Error).message}`)
+    }
+  }
+  if (failures.length) assert.fail(failures.join('\n\n'))
+}
+
+/**
+ * Every election of this file, prepared at once the first time one is needed (the steps
+ * mostly wait on Kafka and Postgres, so they overlap well); each describe drops its own.
+ */
+let prepared: Promise<Record<'a' | 'c' | 't' | 'slow' | 'malformed', TestEnv>> | undefined
+function elections() {
+  prepared ??= (async () => {
+    const [a, c, t, slow, malformed] = await Promise.all([freshEnv(), freshEnv(), freshEnv(), freshEnv(), freshEnv()])
+    await Promise.all([prepare(a, 500), prepare(c, 500), prepare(t, 500, {candidates: false}), prepare(slow, 2000), prepare(malformed, 20)])
+    return {a, c, t, slow, malformed}
+  })()
+  return prepared
+}
+
+describe('election vote', () => {
+  // a: the election with default seeds; c: the same voters and candidates, vote --seed 8.
+  let a: TestEnv
+  let c: TestEnv
+  let stats: VoteStats
+  before(async () => {
+    ;({a, c} = await elections())
+  })
+  after(async () => Promise.all([a, c].map((t) => t?.drop())))
+
+  it('casts one vote per registered voter and exits 0 when idle', async () => {
+    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--exit-when-idle', '2s'], a.env)
+    assert.equal(code, 0, stderr)
+    stats = json
+    assert.deepEqual(Object.keys(json).sort(), ['deadLettered', 'newVotes', 'seconds', 'stopReason', 'votes', 'votesPerSecond'])
+    assert.equal(json.votes, 500)
+    assert.equal(json.newVotes, 500)
+    assert.equal(json.deadLettered, 0)
+    assert.equal(json.stopReason, 'idle')
+    assert.ok(json.seconds > 0 && json.votesPerSecond > 0, JSON.stringify(json))
+    assert.equal(await count(a, 'votes'), 500)
+    assert.equal((await sql<{n: number}>(a, 'SELECT count(*)::int AS n FROM votes JOIN voters USING (voter_id)'))[0]!.n, 500)
+  })
+
+  it('publishes exactly one committed record per voter on votes_topic, in the reference shape', async () => {
+    assert.ok(stats, 'the vote above ran')
+    const records = await readTopic(a, topicNames(a.env).votes)
+    assert.equal(records.length, 500)
+    const voters = new Map((await sql(a, `SELECT *, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth FROM voters`)).map((v) => [v.voter_id as string, v]))
+    const candidates = new Map((await sql(a, 'SELECT * FROM candidates')).map((c) => [c.candidate_id as string, c]))
+    const votes = new Map((await sql<{voter_id: string; candidate_id: string; t: string; vote: number}>(a, `SELECT voter_id, candidate_id, vote, to_char(voting_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS t FROM votes`)).map((v) => [v.voter_id, v]))
+    const seen = new Set<string>()
+    for (const record of records) {
+      const v = JSON.parse(record.value!) as Record<string, unknown> & {address: Record<string, unknown>}
+      const id = v.voter_id as string
+      assert.equal(record.key, id, 'keyed by voter_id')
+      assert.ok(!seen.has(id), `two records for voter ${id}`)
+      seen.add(id)
+      const voter = voters.get(id)
+      assert.ok(voter, `record for unknown voter ${id}`)
+      for (const field of ['voter_name', 'date_of_birth', 'gender', 'nationality', 'registration_number', 'email', 'phone_number', 'cell_number', 'picture', 'registered_age']) {
+        assert.deepEqual(v[field], voter[field], `${field} of ${id}`)
+      }
+      assert.deepEqual(v.address, {street: voter.address_street, city: voter.address_city, state: voter.address_state, country: voter.address_country, postcode: voter.address_postcode})
+      assert.ok(!Object.keys(v).some((k) => k.startsWith('address_')), `flattened address fields in ${Object.keys(v).join(', ')}`)
+      const stored = votes.get(id)!
+      assert.equal(v.candidate_id, stored.candidate_id)
+      const candidate = candidates.get(stored.candidate_id)!
+      for (const field of ['candidate_name', 'party_affiliation', 'photo_url']) assert.equal(v[field], candidate[field], `${field} of ${id}`)
+      assert.equal(v.voting_time, stored.t)
+      assert.ok(!Number.isNaN(Date.parse(v.voting_time as string)))
+      assert.equal(v.vote, 1)
+    }
+    assert.equal(seen.size, 500)
+  })
+
+  it('chooses with seeded, non-uniform preferences: a function of (seed, voter), another seed gives other choices', async () => {
+    const other = await cliJson<VoteStats>(['vote', '--exit-when-idle', '2s', '--seed', '8'], c.env)
+    assert.equal(other.code, 0, other.stderr)
+    assert.equal(other.json.votes, 500)
+    const [choicesA, choicesC] = await Promise.all([choices(a), choices(c)])
+    assert.equal(choicesA.size, 500)
+    const changed = [...choicesA].filter(([voter, candidate]) => choicesC.get(voter) !== candidate).length
+    assert.ok(changed > 25, `only ${changed} of 500 choices changed with --seed 8`)
+
+    // Deterministic: every voter's choice is the seeded preference for their region and age,
+    // so the same seed gives the same choices in any database, on any run.
+    const candidates = await sql<{candidate_id: string}>(a, 'SELECT candidate_id FROM candidates ORDER BY candidate_id')
+    const voters = await sql<{voter_id: string; address_state: string; registered_age: number}>(a, 'SELECT voter_id, address_state, registered_age FROM voters')
+    for (const [seed, chosen] of [[42, choicesA], [8, choicesC]] as const) {
+      const prefs = new Preferences(candidates, seed)
+      const mismatches = voters.filter((v) => chosen.get(v.voter_id) !== candidates[prefs.choose(v.voter_id, v.address_state, v.registered_age)]!.candidate_id)
+      assert.equal(mismatches.length, 0, `seed ${seed}: ${mismatches.length} voters did not get their seeded choice`)
+    }
+
+    // Not uniform: overall shares differ, or some region's shares differ noticeably from the national ones.
+    const totals = new Map<string, number>()
+    for (const candidate of choicesA.values()) totals.set(candidate, (totals.get(candidate) ?? 0) + 1)
+    const overall = candidates.map((c) => totals.get(c.candidate_id) ?? 0)
+    const rows = await sql<{state: string; candidate_id: string; n: number}>(a, 'SELECT v.address_state AS state, vo.candidate_id, count(*)::int AS n FROM votes vo JOIN voters v USING (voter_id) GROUP BY 1, 2')
+    const byRegion = new Map<string, Map<string, number>>()
+    for (const r of rows) byRegion.set(r.state, (byRegion.get(r.state) ?? new Map()).set(r.candidate_id, r.n))
+    let swing = 0
+    for (const counts of byRegion.values()) {
+      const n = [...counts.values()].reduce((x, y) => x + y, 0)
+      if (n < 15) continue
+      for (const c of candidates) swing = Math.max(swing, Math.abs((counts.get(c.candidate_id) ?? 0) / n - (totals.get(c.candidate_id) ?? 0) / 500))
+    }
+    assert.ok(new Set(overall).size > 1 || swing > 0.15, `uniform: overall ${overall.join('/')}, largest regional swing ${swing.toFixed(2)}`)
+  })
+
+  it('with every voter voted, exits 0 reporting 0 votes and publishes nothing', async () => {
+    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--exit-when-idle', '2s'], a.env)
+    assert.equal(code, 0, stderr)
+    assert.equal(json.votes, 0)
+    assert.equal(json.newVotes, 0)
+    assert.equal(json.stopReason, 'idle')
+    assert.equal(await count(a, 'votes'), 500)
+    assert.equal((await readTopic(a, topicNames(a.env).votes)).length, 500)
+  })
+})
+
+describe('election vote: no candidates, --max-votes and --rate', () => {
+  let t: TestEnv
+  let slow: TestEnv
+  before(async () => {
+    ;({t, slow} = await elections())
+  })
+  after(async () => Promise.all([t?.drop(), slow?.drop()]))
+
+  it('with no candidates, fails with exit 3 saying so', async () => {
+    const [human, json] = await Promise.all([cli(['vote', '--exit-when-idle', '2s'], t.env), cli(['vote', '--exit-when-idle', '2s', '--json'], t.env)])
+    assertCleanError(human, 3, /no candidates/)
+    assertJsonError(json, 3, /no candidates/)
+    assert.equal(await count(t, 'votes'), 0)
+    assert.deepEqual(await readTopic(t, topicNames(t.env).votes), [])
+  })
+
+  it('--max-votes 100 stops at exactly 100 votes', async () => {
+    await ok(t, 'seed-candidates')
+    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--max-votes', '100'], t.env)
+    assert.equal(code, 0, stderr)
+    assert.equal(json.stopReason, 'max')
+    assert.equal(await count(t, 'votes'), json.votes, 'reported votes match the votes table')
+    assert.equal(json.votes, 100, `--max-votes 100 cast ${json.votes} votes`)
+    assert.equal((await readTopic(t, topicNames(t.env).votes)).length, 100)
+  })
+
+  it('a later run casts the remaining votes, once each', async () => {
+    const before = await count(t, 'votes')
+    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--exit-when-idle', '2s'], t.env)
+    assert.equal(code, 0, stderr)
+    assert.equal(json.newVotes, 500 - before)
+    assert.equal(await count(t, 'votes'), 500)
+    const records = await readTopic(t, topicNames(t.env).votes)
+    assert.equal(new Set(records.map((r) => r.key)).size, 500)
+    assert.equal(records.length, 500, 'one record per voter')
+  })
+
+  it('--rate 200 --duration 4s casts about 800 votes', async () => {
+    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--rate', '200', '--duration', '4s'], slow.env)
+    assert.equal(code, 0, stderr)
+    assert.equal(json.stopReason, 'duration')
+    assert.equal(await count(slow, 'votes'), json.votes)
+    assert.ok(json.votes >= 640 && json.votes <= 960, `${json.votes} votes in ${json.seconds} s at --rate 200 --duration 4s (expected 800 ± 20%)`)
+  })
+})
+
+describe('election vote: bad input, and malformed records on voters_topic', () => {
+  let t: TestEnv
+  before(async () => {
+    t = (await elections()).malformed
+  })
+  after(async () => t?.drop())
+
+  it('refuses bad flags with one clear line (flag and value named), writing nothing', async () => {
+    const cases = [
+      {args: ['--rate', '0'], mentions: [/--rate/, /\b0\b/]},
+      {args: ['--rate', '-5'], mentions: [/--rate/, /-5/]},
+      {args: ['--rate', 'abc'], mentions: [/--rate/, /abc/]},
+      {args: ['--exit-when-idle', 'banana'], mentions: [/--exit-when-idle/, /banana/]},
+      {args: ['--duration', '0s'], mentions: [/duration/, /0s/]},
+      {args: ['--max-votes', '0'], mentions: [/--max-votes/, /\b0\b/]},
+      {args: ['--bogus'], mentions: [/--bogus/]},
+    ]
+    const results = await Promise.all([
+      ...cases.map((c) => cli(['vote', ...c.args], t.env)),
+      cli(['vote', '--rate', '0', '--json'], t.env),
+      cli(['vote', '--exit-when-idle', 'banana', '--json'], t.env),
+    ])
+    assert.equal(await count(t, 'votes'), 0)
+    assert.deepEqual(await readTopic(t, topicNames(t.env).votes), [])
+    allOf([
+      ...cases.map((c, i): [string, () => void] => [`vote ${c.args.join(' ')}`, () => assertCleanError(results[i]!, 2, ...c.mentions)]),
+      ['vote --rate 0 --json', () => assertJsonError(results[cases.length]!, 2, /--rate/, /\b0\b/)],
+      ['vote --exit-when-idle banana --json', () => assertJsonError(results[cases.length + 1]!, 2, /--exit-when-idle/, /banana/)],
+    ])
+  })
+
+  it('dead-letters a non-JSON record, one missing fields and an unknown voter, with a reason, and votes for everyone else', async () => {
+    const stranger = new VoterFactory(999, 'en_GB').voter(0) // valid shape, not in Postgres
+    const bad = [
+      {key: 'not-json', value: 'this is {not JSON'},
+      {key: 'missing-fields', value: JSON.stringify({voter_id: 'missing-fields', voter_name: 'No Address'})},
+      {key: stranger.voter_id, value: JSON.stringify(stranger)},
+    ]
+    const producer = createKafka(t.settings.kafka).producer()
+    await producer.connect()
+    await producer.send({topic: topicNames(t.env).voters, acks: -1, messages: bad})
+    await producer.disconnect()
+
+    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--exit-when-idle', '2s'], t.env)
+    assert.equal(code, 0, stderr)
+    assert.equal(json.votes, 20)
+    assert.equal(json.deadLettered, 3)
+    assert.equal(await count(t, 'votes'), 20)
+    const dead = await readTopic(t, topicNames(t.env).deadLetter)
+    assert.equal(dead.length, 3)
+    assert.deepEqual(dead.map((r) => r.value).sort(), bad.map((b) => b.value).sort(), 'the records as they came')
+    for (const r of dead) {
+      assert.ok(r.headers.reason && r.headers.reason.length > 3, `reason header: ${JSON.stringify(r.headers)}`)
+      assert.equal(r.headers.source_topic, topicNames(t.env).voters)
+    }
+    const reason = (value: string) => dead.find((r) => r.value === value)!.headers.reason!
+    assert.match(reason(bad[0]!.value), /JSON/i)
+    assert.match(reason(bad[1]!.value), /field|address|missing|required/i)
+    assert.match(reason(bad[2]!.value), /unknown voter|not in/i)
+    assert.equal((await readTopic(t, topicNames(t.env).votes)).length, 20)
+  })
+})
