@@ -6,7 +6,7 @@ export default class Aggregate extends BaseCommand<typeof Aggregate> {
   static summary = 'Count votes live and publish totals per candidate, location, gender, age band and party.'
   static description = `Consumes votes_topic (group election-aggregator) and publishes absolute totals to the compacted aggregate topics
 (aggregated_votes_per_candidate, aggregated_turnout_by_location, ..._by_gender, ..._by_age, aggregated_party_wise_votes)
-at least every 250 ms while votes flow. Exactly once: a crash, a restart or a second aggregator never loses or double-counts a vote.`
+at least every 100 ms (--publish-interval) while votes flow. Exactly once: a crash, a restart or a second aggregator never loses or double-counts a vote.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -17,13 +17,13 @@ at least every 250 ms while votes flow. Exactly once: a crash, a restart or a se
   static flags = {
     'exit-when-idle': durationFlag({summary: 'Exit 0 once holding partitions with no new votes for this long (e.g. 5s).'}),
     'session-timeout': durationFlag({summary: 'Consumer group session timeout: how long a crashed member holds its partitions.', default: 10_000}),
-    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published.', default: 250}),
+    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published.', default: 100}),
   }
 
   static longRunning = true
 
   async run(): Promise<AggregateStats> {
-    const pool = await this.openPool({max: 6})
+    const pool = await this.openPool({max: 8})
     const {kafka} = await this.openKafka()
     let lastNote = 0
     const stats = await runAggregator(pool, kafka, this.topics(), {

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict'
 import {randomUUID} from 'node:crypto'
 
-import pg from 'pg'
 
-import {postgresPoolConfig} from '../../src/lib/config/settings.js'
 import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
-import {startCli, waitFor, type CliResult} from '../helpers/cli.js'
+import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
+import {assertCleanError, count, election, readTopic} from '../helpers/pipeline.js'
 
 interface AggregateStats {
   consumed: number
@@ -25,125 +24,6 @@ interface VerifyResult {
   ok: boolean
   votes: number
   differences: unknown[]
-}
-
-interface KafkaRecord {
-  key: string | null
-  value: string | null
-  headers: Record<string, string>
-}
-
-async function sql<R = Record<string, unknown>>(t: TestEnv, text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client(postgresPoolConfig(t.settings.postgres))
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows as R[]
-  } finally {
-    await client.end()
-  }
-}
-
-const count = async (t: TestEnv, table: string) => (await sql<{n: number}>(t, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n
-
-/** Every committed (read_committed) record of a topic, read from the beginning to its end. */
-async function readTopic(t: TestEnv, topic: string): Promise<KafkaRecord[]> {
-  const kafka = createKafka(t.settings.kafka)
-  const admin = kafka.admin()
-  await admin.connect()
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())
-  const high = new Map(offsets.map((o) => [o.partition, Number(o.high)]))
-  const pending = new Set(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => o.partition))
-  const records: KafkaRecord[] = []
-  if (pending.size === 0) return records
-  const consumer = kafka.consumer({groupId: `${t.namespace}test-reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100})
-  await consumer.connect()
-  try {
-    await consumer.subscribe({topic, fromBeginning: true})
-    await new Promise<void>((resolve, reject) => {
-      const started = Date.now()
-      let lastBatch = 0
-      // Transaction markers take offsets but are never delivered: also stop after a quiet spell.
-      const timer = setInterval(() => {
-        if ((lastBatch && Date.now() - lastBatch > 1500) || Date.now() - started > 30_000) finish()
-      }, 100)
-      const finish = () => {
-        clearInterval(timer)
-        resolve()
-      }
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({batch}) => {
-            lastBatch = Date.now()
-            for (const m of batch.messages) {
-              const headers = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)]))
-              records.push({key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers})
-            }
-            if (Number(batch.lastOffset()) + 1 >= high.get(batch.partition)!) pending.delete(batch.partition)
-            if (pending.size === 0) finish()
-          },
-        })
-        .catch(reject)
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return records
-}
-
-/**
- * Runs the built CLI like runCli, but a run that outlives `limitMs` (a consumer that never
- * goes idle) is stopped with SIGTERM, then SIGKILL, and fails the test with its output.
- */
-async function cli(args: string[], env: NodeJS.ProcessEnv, limitMs = 60_000): Promise<CliResult> {
-  const child = startCli(args, env)
-  const done = waitFor(child)
-  let hung = false
-  const term = setTimeout(() => {
-    hung = true
-    child.kill('SIGTERM')
-  }, limitMs)
-  const kill = setTimeout(() => child.kill('SIGKILL'), limitMs + 10_000)
-  const result = await done
-  clearTimeout(term)
-  clearTimeout(kill)
-  if (hung) {
-    throw new Error(`election ${args.join(' ')} did not finish within ${limitMs / 1000} s (stopped: exit ${result.code}, signal ${result.signal})\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
-  }
-  return result
-}
-
-async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv, limitMs?: number): Promise<{code: number | null; json: T; stderr: string}> {
-  const result = await cli([...args, '--json'], env, limitMs)
-  try {
-    return {code: result.code, json: JSON.parse(result.stdout) as T, stderr: result.stderr}
-  } catch {
-    throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`)
-  }
-}
-
-async function ok(t: TestEnv, ...args: string[]): Promise<CliResult> {
-  const result = await cli(args, t.env)
-  assert.equal(result.code, 0, `election ${args.join(' ')} exited ${result.code}:\n${result.stderr}`)
-  return result
-}
-
-/** init-db, seed-candidates, register-voters and vote (default seeds). */
-async function election(t: TestEnv, voters: number): Promise<void> {
-  await ok(t, 'init-db')
-  await Promise.all([ok(t, 'seed-candidates'), ok(t, 'register-voters', '--count', String(voters))])
-  await ok(t, 'vote', '--exit-when-idle', '2s')
-}
-
-function assertCleanError(result: CliResult, code: number, ...mentions: RegExp[]): void {
-  const context = `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`
-  assert.equal(result.code, code, context)
-  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '')
-  assert.match(lines[0] ?? '', /^Error: \S/, context)
-  assert.doesNotMatch(result.stderr, /\n\s+at /, `no stack trace: ${context}`)
-  for (const line of lines.slice(1)) assert.match(line, /^\s+Try: /, `the error is one line (then suggestions): ${context}`)
-  for (const mention of mentions) assert.match(lines[0]!, mention, `the error line should mention ${mention}: ${context}`)
-  assert.equal(result.stdout, '', context)
 }
 
 /** Both elections of this file, prepared at once the first time one is needed. */
@@ -165,13 +45,13 @@ describe('election aggregate', () => {
   after(async () => t?.drop())
 
   it('refuses a bad --publish-interval with one clear line, counting nothing', async () => {
-    const result = await cli(['aggregate', '--publish-interval', '0ms'], t.env)
+    const result = await runCli(['aggregate', '--publish-interval', '0ms'], t.env)
     assertCleanError(result, 2, /publish-interval|duration/, /0ms/)
     assert.equal(await count(t, 'aggregator_counted_votes'), 0)
   })
 
   it('counts every vote once, exits 0 when idle, and the aggregates verify', async () => {
-    const {code, json, stderr} = await cliJson<AggregateStats>(['aggregate', '--exit-when-idle', '2s'], t.env)
+    const {code, json, stderr} = await runJson<AggregateStats>(['aggregate', '--exit-when-idle', '2s'], t.env)
     assert.equal(code, 0, stderr)
     assert.deepEqual(Object.keys(json).sort(), ['consumed', 'counted', 'deadLettered', 'duplicates', 'latencyMs', 'published', 'seconds', 'stopReason', 'votesPerSecond'])
     const votes = await count(t, 'votes')
@@ -184,7 +64,7 @@ describe('election aggregate', () => {
     assert.ok(json.published > 0, 'published totals')
     assert.equal(json.latencyMs.count, votes)
     assert.equal(await count(t, 'aggregator_counted_votes'), votes)
-    const verify = await cliJson<VerifyResult>(['verify'], t.env)
+    const verify = await runJson<VerifyResult>(['verify'], t.env)
     assert.equal(verify.code, 0, verify.stderr)
     assert.equal(verify.json.ok, true, JSON.stringify(verify.json.differences))
     // The candidate totals on the compacted topic add up to the votes.
@@ -198,11 +78,11 @@ describe('election aggregate', () => {
   })
 
   it('a second run counts nothing again', async () => {
-    const {code, json, stderr} = await cliJson<AggregateStats>(['aggregate', '--exit-when-idle', '2s'], t.env)
+    const {code, json, stderr} = await runJson<AggregateStats>(['aggregate', '--exit-when-idle', '2s'], t.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.counted, 0)
     assert.equal(await count(t, 'aggregator_counted_votes'), 300)
-    const verify = await cliJson<VerifyResult>(['verify'], t.env)
+    const verify = await runJson<VerifyResult>(['verify'], t.env)
     assert.equal(verify.code, 0, verify.stderr)
     assert.equal(verify.json.ok, true, JSON.stringify(verify.json.differences))
   })
@@ -230,7 +110,7 @@ describe('election aggregate: malformed records on votes_topic', () => {
   after(async () => t?.drop())
 
   it('dead-letters them with a reason, counts every real vote, and verify still passes', async () => {
-    const {code, json, stderr} = await cliJson<AggregateStats>(['aggregate', '--exit-when-idle', '2s'], t.env)
+    const {code, json, stderr} = await runJson<AggregateStats>(['aggregate', '--exit-when-idle', '2s'], t.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.counted, 50)
     assert.equal(json.deadLettered, 3)
@@ -245,7 +125,7 @@ describe('election aggregate: malformed records on votes_topic', () => {
     assert.match(reason(bad[0]!.value), /JSON/i)
     assert.match(reason(bad[1]!.value), /field|missing|required/i)
     assert.match(reason(bad[2]!.value), /candidate/i)
-    const verify = await cliJson<VerifyResult>(['verify'], t.env)
+    const verify = await runJson<VerifyResult>(['verify'], t.env)
     assert.equal(verify.code, 0, verify.stderr)
     assert.equal(verify.json.ok, true, JSON.stringify(verify.json.differences))
     assert.equal(verify.json.votes, 50)

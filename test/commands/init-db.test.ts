@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict'
 
-import pg from 'pg'
 
-import {postgresPoolConfig} from '../../src/lib/config/settings.js'
 import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
-import {runCli, runJson, type CliResult} from '../helpers/cli.js'
+import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
+import {allOf, assertCleanError, assertJsonError, count, ok, sql, topicSize} from '../helpers/pipeline.js'
 
 const TABLES = ['candidates', 'voters', 'votes', 'aggregator_counted_votes', 'aggregator_totals']
 
@@ -16,22 +15,6 @@ interface InitResult {
   createdTopics: string[]
   changed: boolean
 }
-
-interface ErrorJson {
-  error: {name: string; message: string; exitCode: number}
-}
-
-async function sql<R = Record<string, unknown>>(t: TestEnv, text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client(postgresPoolConfig(t.settings.postgres))
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows as R[]
-  } finally {
-    await client.end()
-  }
-}
-
-const count = async (t: TestEnv, table: string) => (await sql<{n: number}>(t, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n
 
 async function tablesIn(t: TestEnv): Promise<string[]> {
   const rows = await sql<{table_name: string}>(t, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
@@ -50,66 +33,6 @@ async function topicsIn(t: TestEnv): Promise<Map<string, number>> {
   } finally {
     await admin.disconnect()
   }
-}
-
-/** Records on a topic written without transactions: the sum of high minus low offsets. */
-async function topicSize(t: TestEnv, topic: string): Promise<number> {
-  const admin = createKafka(t.settings.kafka).admin()
-  await admin.connect()
-  try {
-    // Right after a topic is recreated its leader may not be known yet: ask again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return (await admin.fetchTopicOffsets(topic)).reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0)
-      } catch (error) {
-        if (attempt >= 20) throw error
-        await new Promise((resolve) => setTimeout(resolve, 250))
-      }
-    }
-  } finally {
-    await admin.disconnect()
-  }
-}
-
-async function ok(t: TestEnv, ...args: string[]): Promise<CliResult> {
-  const result = await runCli(args, t.env)
-  assert.equal(result.code, 0, `election ${args.join(' ')} exited ${result.code}:\n${result.stderr}`)
-  return result
-}
-
-/** One `Error: ...` line on stderr (plus `Try:` suggestions), no stack trace, nothing on stdout, the given exit code. */
-function assertCleanError(result: CliResult, code: number, ...mentions: RegExp[]): void {
-  const context = `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`
-  assert.equal(result.code, code, context)
-  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '')
-  assert.match(lines[0] ?? '', /^Error: \S/, context)
-  assert.doesNotMatch(result.stderr, /\n\s+at /, `no stack trace: ${context}`)
-  for (const line of lines.slice(1)) assert.match(line, /^\s+Try: /, `the error is one line (then suggestions): ${context}`)
-  for (const mention of mentions) assert.match(lines[0]!, mention, `the error line should mention ${mention}: ${context}`)
-  assert.equal(result.stdout, '', context)
-}
-
-/** Runs every check and reports all the failures together, each with its label. */
-function allOf(checks: Array<[string, () => void]>): void {
-  const failures: string[] = []
-  for (const [label, check] of checks) {
-    try {
-      check()
-    } catch (error) {
-      failures.push(`${label}: ${(error as Error).message}`)
-    }
-  }
-  if (failures.length) assert.fail(failures.join('\n\n'))
-}
-
-function assertJsonError(result: CliResult, code: number, message: RegExp): ErrorJson['error'] {
-  assert.equal(result.code, code, result.stdout + result.stderr)
-  const {error} = JSON.parse(result.stdout) as ErrorJson
-  assert.equal(typeof error.name, 'string')
-  assert.match(error.message, message)
-  assert.equal(error.exitCode, code)
-  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
-  return error
 }
 
 describe('election init-db', () => {

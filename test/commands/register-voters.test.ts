@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict'
-import {randomUUID} from 'node:crypto'
 
-import pg from 'pg'
 
-import {postgresPoolConfig} from '../../src/lib/config/settings.js'
-import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
-import {runCli, runJson, type CliResult} from '../helpers/cli.js'
+import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
+import {allOf, assertCleanError, count, ok, readTopic, sql, topicSize} from '../helpers/pipeline.js'
 
 interface RegisterResult {
   count: number
@@ -16,23 +13,6 @@ interface RegisterResult {
   seconds: number
   votersPerSecond: number
 }
-
-interface KafkaRecord {
-  key: string | null
-  value: string | null
-}
-
-async function sql<R = Record<string, unknown>>(t: TestEnv, text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client(postgresPoolConfig(t.settings.postgres))
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows as R[]
-  } finally {
-    await client.end()
-  }
-}
-
-const count = async (t: TestEnv, table: string) => (await sql<{n: number}>(t, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n
 
 /** Every voter row, all columns, dates as text, in voter_id order. */
 const voterRows = (t: TestEnv) =>
@@ -54,89 +34,6 @@ function asRecord(row: Record<string, unknown>) {
     picture: row.picture,
     registered_age: row.registered_age,
   }
-}
-
-/** Records on a topic written without transactions: the sum of high minus low offsets. */
-async function topicSize(t: TestEnv, topic: string): Promise<number> {
-  const admin = createKafka(t.settings.kafka).admin()
-  await admin.connect()
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0)
-  } finally {
-    await admin.disconnect()
-  }
-}
-
-/** Every committed record of a topic, read from the beginning to its end. */
-async function readTopic(t: TestEnv, topic: string): Promise<KafkaRecord[]> {
-  const kafka = createKafka(t.settings.kafka)
-  const admin = kafka.admin()
-  await admin.connect()
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())
-  const high = new Map(offsets.map((o) => [o.partition, Number(o.high)]))
-  const pending = new Set(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => o.partition))
-  const records: KafkaRecord[] = []
-  if (pending.size === 0) return records
-  const consumer = kafka.consumer({groupId: `${t.namespace}test-reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100})
-  await consumer.connect()
-  try {
-    await consumer.subscribe({topic, fromBeginning: true})
-    await new Promise<void>((resolve, reject) => {
-      const started = Date.now()
-      let lastBatch = 0
-      const timer = setInterval(() => {
-        if ((lastBatch && Date.now() - lastBatch > 1500) || Date.now() - started > 30_000) finish()
-      }, 100)
-      const finish = () => {
-        clearInterval(timer)
-        resolve()
-      }
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({batch}) => {
-            lastBatch = Date.now()
-            for (const m of batch.messages) records.push({key: m.key?.toString() ?? null, value: m.value?.toString() ?? null})
-            if (Number(batch.lastOffset()) + 1 >= high.get(batch.partition)!) pending.delete(batch.partition)
-            if (pending.size === 0) finish()
-          },
-        })
-        .catch(reject)
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return records
-}
-
-async function ok(t: TestEnv, ...args: string[]): Promise<CliResult> {
-  const result = await runCli(args, t.env)
-  assert.equal(result.code, 0, `election ${args.join(' ')} exited ${result.code}:\n${result.stderr}`)
-  return result
-}
-
-function assertCleanError(result: CliResult, code: number, ...mentions: RegExp[]): void {
-  const context = `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`
-  assert.equal(result.code, code, context)
-  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '')
-  assert.match(lines[0] ?? '', /^Error: \S/, context)
-  assert.doesNotMatch(result.stderr, /\n\s+at /, `no stack trace: ${context}`)
-  for (const line of lines.slice(1)) assert.match(line, /^\s+Try: /, `the error is one line (then suggestions): ${context}`)
-  for (const mention of mentions) assert.match(lines[0]!, mention, `the error line should mention ${mention}: ${context}`)
-  assert.equal(result.stdout, '', context)
-}
-
-/** Runs every check and reports all the failures together, each with its label. */
-function allOf(checks: Array<[string, () => void]>): void {
-  const failures: string[] = []
-  for (const [label, check] of checks) {
-    try {
-      check()
-    } catch (error) {
-      failures.push(`${label}: ${(error as Error).message}`)
-    }
-  }
-  if (failures.length) assert.fail(failures.join('\n\n'))
 }
 
 describe('election register-voters', () => {

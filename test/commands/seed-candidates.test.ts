@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict'
-import {randomUUID} from 'node:crypto'
 
-import pg from 'pg'
 
-import {postgresPoolConfig} from '../../src/lib/config/settings.js'
-import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
-import {runCli, runJson, type CliResult} from '../helpers/cli.js'
+import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
+import {allOf, assertCleanError, ok, readTopic, sql} from '../helpers/pipeline.js'
 
 interface Candidate {
   candidate_id: string
@@ -24,103 +21,11 @@ interface SeedResult {
   candidates: Candidate[]
 }
 
-interface KafkaRecord {
-  key: string | null
-  value: string | null
-  headers: Record<string, string>
-}
-
-async function sql<R = Record<string, unknown>>(t: TestEnv, text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client(postgresPoolConfig(t.settings.postgres))
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows as R[]
-  } finally {
-    await client.end()
-  }
-}
-
 const candidateRows = (t: TestEnv) =>
   sql<Candidate>(t, 'SELECT candidate_id, candidate_name, party_affiliation, biography, campaign_platform, photo_url FROM candidates ORDER BY candidate_id')
 
 const byId = (a: {candidate_id: string}, b: {candidate_id: string}) => a.candidate_id.localeCompare(b.candidate_id)
 const sorted = (candidates: Candidate[]) => [...candidates].sort(byId)
-
-/** Every committed record of a topic, read from the beginning to its end. */
-async function readTopic(t: TestEnv, topic: string): Promise<KafkaRecord[]> {
-  const kafka = createKafka(t.settings.kafka)
-  const admin = kafka.admin()
-  await admin.connect()
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())
-  const high = new Map(offsets.map((o) => [o.partition, Number(o.high)]))
-  const pending = new Set(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => o.partition))
-  const records: KafkaRecord[] = []
-  if (pending.size === 0) return records
-  const consumer = kafka.consumer({groupId: `${t.namespace}test-reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100})
-  await consumer.connect()
-  try {
-    await consumer.subscribe({topic, fromBeginning: true})
-    await new Promise<void>((resolve, reject) => {
-      const started = Date.now()
-      let lastBatch = 0
-      // Transaction markers take offsets but are never delivered: also stop after a quiet spell.
-      const timer = setInterval(() => {
-        if ((lastBatch && Date.now() - lastBatch > 1500) || Date.now() - started > 30_000) finish()
-      }, 100)
-      const finish = () => {
-        clearInterval(timer)
-        resolve()
-      }
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({batch}) => {
-            lastBatch = Date.now()
-            for (const m of batch.messages) {
-              const headers = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)]))
-              records.push({key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers})
-            }
-            if (Number(batch.lastOffset()) + 1 >= high.get(batch.partition)!) pending.delete(batch.partition)
-            if (pending.size === 0) finish()
-          },
-        })
-        .catch(reject)
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return records
-}
-
-async function ok(t: TestEnv, ...args: string[]): Promise<CliResult> {
-  const result = await runCli(args, t.env)
-  assert.equal(result.code, 0, `election ${args.join(' ')} exited ${result.code}:\n${result.stderr}`)
-  return result
-}
-
-function assertCleanError(result: CliResult, code: number, ...mentions: RegExp[]): void {
-  const context = `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`
-  assert.equal(result.code, code, context)
-  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '')
-  assert.match(lines[0] ?? '', /^Error: \S/, context)
-  assert.doesNotMatch(result.stderr, /\n\s+at /, `no stack trace: ${context}`)
-  for (const line of lines.slice(1)) assert.match(line, /^\s+Try: /, `the error is one line (then suggestions): ${context}`)
-  for (const mention of mentions) assert.match(lines[0]!, mention, `the error line should mention ${mention}: ${context}`)
-  assert.equal(result.stdout, '', context)
-}
-
-/** Runs every check and reports all the failures together, each with its label. */
-function allOf(checks: Array<[string, () => void]>): void {
-  const failures: string[] = []
-  for (const [label, check] of checks) {
-    try {
-      check()
-    } catch (error) {
-      failures.push(`${label}: ${(error as Error).message}`)
-    }
-  }
-  if (failures.length) assert.fail(failures.join('\n\n'))
-}
 
 describe('election seed-candidates', () => {
   let t: TestEnv

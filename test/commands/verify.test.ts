@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import {randomUUID} from 'node:crypto'
 
-import pg from 'pg'
 
-import {postgresPoolConfig} from '../../src/lib/config/settings.js'
-import {startCli, waitFor, type CliResult} from '../helpers/cli.js'
+import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
+import {election, ok, sql} from '../helpers/pipeline.js'
 
 type Dimension = 'candidate' | 'location' | 'gender' | 'age' | 'party'
 
@@ -24,60 +23,6 @@ interface VerifyResult {
   differences: Difference[]
 }
 
-async function sql<R = Record<string, unknown>>(t: TestEnv, text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client(postgresPoolConfig(t.settings.postgres))
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows as R[]
-  } finally {
-    await client.end()
-  }
-}
-
-/**
- * Runs the built CLI like runCli, but a run that outlives `limitMs` (a consumer that never
- * goes idle) is stopped with SIGTERM, then SIGKILL, and fails the test with its output.
- */
-async function cli(args: string[], env: NodeJS.ProcessEnv, limitMs = 60_000): Promise<CliResult> {
-  const child = startCli(args, env)
-  const done = waitFor(child)
-  let hung = false
-  const term = setTimeout(() => {
-    hung = true
-    child.kill('SIGTERM')
-  }, limitMs)
-  const kill = setTimeout(() => child.kill('SIGKILL'), limitMs + 10_000)
-  const result = await done
-  clearTimeout(term)
-  clearTimeout(kill)
-  if (hung) {
-    throw new Error(`election ${args.join(' ')} did not finish within ${limitMs / 1000} s (stopped: exit ${result.code}, signal ${result.signal})\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
-  }
-  return result
-}
-
-async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv, limitMs?: number): Promise<{code: number | null; json: T; stderr: string}> {
-  const result = await cli([...args, '--json'], env, limitMs)
-  try {
-    return {code: result.code, json: JSON.parse(result.stdout) as T, stderr: result.stderr}
-  } catch {
-    throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`)
-  }
-}
-
-async function ok(t: TestEnv, ...args: string[]): Promise<CliResult> {
-  const result = await cli(args, t.env)
-  assert.equal(result.code, 0, `election ${args.join(' ')} exited ${result.code}:\n${result.stderr}`)
-  return result
-}
-
-/** init-db, seed-candidates, register-voters and vote (default seeds). */
-async function election(t: TestEnv, voters: number): Promise<void> {
-  await ok(t, 'init-db')
-  await Promise.all([ok(t, 'seed-candidates'), ok(t, 'register-voters', '--count', String(voters))])
-  await ok(t, 'vote', '--exit-when-idle', '2s')
-}
-
 describe('election verify', () => {
   let t: TestEnv
   let empty: TestEnv
@@ -88,7 +33,7 @@ describe('election verify', () => {
   after(async () => Promise.all([t?.drop(), empty?.drop()]))
 
   it('an empty election verifies', async () => {
-    const {code, json, stderr} = await cliJson<VerifyResult>(['verify'], empty.env)
+    const {code, json, stderr} = await runJson<VerifyResult>(['verify'], empty.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.ok, true)
     assert.equal(json.votes, 0)
@@ -96,7 +41,7 @@ describe('election verify', () => {
   })
 
   it('--json: exit 0, ok, and every dimension adds up to the votes', async () => {
-    const {code, json, stderr} = await cliJson<VerifyResult>(['verify'], t.env)
+    const {code, json, stderr} = await runJson<VerifyResult>(['verify'], t.env)
     assert.equal(code, 0, stderr)
     assert.deepEqual(Object.keys(json).sort(), ['differences', 'dimensions', 'ok', 'publishedCandidateTotal', 'votes'])
     assert.equal(json.ok, true, JSON.stringify(json.differences))
@@ -126,7 +71,7 @@ describe('election verify', () => {
     await sql(t, `INSERT INTO voters (voter_id, voter_name, date_of_birth, gender, address_state, registered_age) VALUES ($1, 'Late Voter', '1990-01-01', 'nonbinary', 'Testshire', 36)`, [voter])
     await sql(t, `INSERT INTO votes (voter_id, candidate_id, voting_time, vote) VALUES ($1, $2, now(), 1)`, [voter, candidate!.candidate_id])
 
-    const [{code, json}, human] = await Promise.all([cliJson<VerifyResult>(['verify'], t.env), cli(['verify'], t.env)])
+    const [{code, json}, human] = await Promise.all([runJson<VerifyResult>(['verify'], t.env), runCli(['verify'], t.env)])
     assert.equal(code, 1)
     assert.equal(json.ok, false)
     assert.equal(json.votes, 201)

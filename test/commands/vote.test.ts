@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict'
-import {randomUUID} from 'node:crypto'
 
-import pg from 'pg'
 
-import {postgresPoolConfig} from '../../src/lib/config/settings.js'
 import {VoterFactory} from '../../src/lib/generate/voters.js'
 import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {Preferences} from '../../src/lib/vote/preferences.js'
-import {startCli, waitFor, type CliResult} from '../helpers/cli.js'
+import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
+import {allOf, assertCleanError, assertJsonError, count, ok, readTopic, sql} from '../helpers/pipeline.js'
 
 interface VoteStats {
   votes: number
@@ -20,115 +18,10 @@ interface VoteStats {
   stopReason: string | null
 }
 
-interface ErrorJson {
-  error: {name: string; message: string; exitCode: number}
-}
-
-interface KafkaRecord {
-  key: string | null
-  value: string | null
-  headers: Record<string, string>
-}
-
-async function sql<R = Record<string, unknown>>(t: TestEnv, text: string, params: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client(postgresPoolConfig(t.settings.postgres))
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows as R[]
-  } finally {
-    await client.end()
-  }
-}
-
-const count = async (t: TestEnv, table: string) => (await sql<{n: number}>(t, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n
-
 /** voter_id -> candidate_id of every stored vote. */
 async function choices(t: TestEnv): Promise<Map<string, string>> {
   const rows = await sql<{voter_id: string; candidate_id: string}>(t, 'SELECT voter_id, candidate_id FROM votes')
   return new Map(rows.map((r) => [r.voter_id, r.candidate_id]))
-}
-
-/** Every committed (read_committed) record of a topic, read from the beginning to its end. */
-async function readTopic(t: TestEnv, topic: string): Promise<KafkaRecord[]> {
-  const kafka = createKafka(t.settings.kafka)
-  const admin = kafka.admin()
-  await admin.connect()
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())
-  const high = new Map(offsets.map((o) => [o.partition, Number(o.high)]))
-  const pending = new Set(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => o.partition))
-  const records: KafkaRecord[] = []
-  if (pending.size === 0) return records
-  const consumer = kafka.consumer({groupId: `${t.namespace}test-reader-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100})
-  await consumer.connect()
-  try {
-    await consumer.subscribe({topic, fromBeginning: true})
-    await new Promise<void>((resolve, reject) => {
-      const started = Date.now()
-      let lastBatch = 0
-      // Transaction markers take offsets but are never delivered: also stop after a quiet spell.
-      const timer = setInterval(() => {
-        if ((lastBatch && Date.now() - lastBatch > 1500) || Date.now() - started > 30_000) finish()
-      }, 100)
-      const finish = () => {
-        clearInterval(timer)
-        resolve()
-      }
-      consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({batch}) => {
-            lastBatch = Date.now()
-            for (const m of batch.messages) {
-              const headers = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)]))
-              records.push({key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers})
-            }
-            if (Number(batch.lastOffset()) + 1 >= high.get(batch.partition)!) pending.delete(batch.partition)
-            if (pending.size === 0) finish()
-          },
-        })
-        .catch(reject)
-    })
-  } finally {
-    await consumer.disconnect()
-  }
-  return records
-}
-
-/**
- * Runs the built CLI like runCli, but a run that outlives `limitMs` (a consumer that never
- * goes idle) is stopped with SIGTERM, then SIGKILL, and fails the test with its output.
- */
-async function cli(args: string[], env: NodeJS.ProcessEnv, limitMs = 60_000): Promise<CliResult> {
-  const child = startCli(args, env)
-  const done = waitFor(child)
-  let hung = false
-  const term = setTimeout(() => {
-    hung = true
-    child.kill('SIGTERM')
-  }, limitMs)
-  const kill = setTimeout(() => child.kill('SIGKILL'), limitMs + 10_000)
-  const result = await done
-  clearTimeout(term)
-  clearTimeout(kill)
-  if (hung) {
-    throw new Error(`election ${args.join(' ')} did not finish within ${limitMs / 1000} s (stopped: exit ${result.code}, signal ${result.signal})\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
-  }
-  return result
-}
-
-async function cliJson<T>(args: string[], env: NodeJS.ProcessEnv, limitMs?: number): Promise<{code: number | null; json: T; stderr: string}> {
-  const result = await cli([...args, '--json'], env, limitMs)
-  try {
-    return {code: result.code, json: JSON.parse(result.stdout) as T, stderr: result.stderr}
-  } catch {
-    throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`)
-  }
-}
-
-async function ok(t: TestEnv, ...args: string[]): Promise<CliResult> {
-  const result = await cli(args, t.env)
-  assert.equal(result.code, 0, `election ${args.join(' ')} exited ${result.code}:\n${result.stderr}`)
-  return result
 }
 
 /** init-db, seed-candidates and register-voters (default seeds). */
@@ -138,41 +31,6 @@ async function prepare(t: TestEnv, voters: number, options: {candidates?: boolea
     options.candidates === false ? undefined : ok(t, 'seed-candidates'),
     voters > 0 ? ok(t, 'register-voters', '--count', String(voters)) : undefined,
   ])
-}
-
-function assertCleanError(result: CliResult, code: number, ...mentions: RegExp[]): void {
-  const context = `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`
-  assert.equal(result.code, code, context)
-  const lines = result.stderr.split('\n').filter((l) => l.trim() !== '')
-  assert.match(lines[0] ?? '', /^Error: \S/, context)
-  assert.doesNotMatch(result.stderr, /\n\s+at /, `no stack trace: ${context}`)
-  for (const line of lines.slice(1)) assert.match(line, /^\s+Try: /, `the error is one line (then suggestions): ${context}`)
-  for (const mention of mentions) assert.match(lines[0]!, mention, `the error line should mention ${mention}: ${context}`)
-  assert.equal(result.stdout, '', context)
-}
-
-function assertJsonError(result: CliResult, code: number, ...mentions: RegExp[]): void {
-  const context = `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`
-  assert.equal(result.code, code, context)
-  const {error} = JSON.parse(result.stdout) as ErrorJson
-  assert.equal(typeof error.name, 'string', context)
-  assert.equal(error.exitCode, code, context)
-  assert.doesNotMatch(error.message, /\n/, `a one-line message: ${context}`)
-  for (const mention of mentions) assert.match(error.message, mention, `the message should mention ${mention}: ${context}`)
-  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace')
-}
-
-/** Runs every check and reports all the failures together, each with its label. */
-function allOf(checks: Array<[string, () => void]>): void {
-  const failures: string[] = []
-  for (const [label, check] of checks) {
-    try {
-      check()
-    } catch (error) {
-      failures.push(`${label}: ${(error as Error).message}`)
-    }
-  }
-  if (failures.length) assert.fail(failures.join('\n\n'))
 }
 
 /**
@@ -200,7 +58,7 @@ describe('election vote', () => {
   after(async () => Promise.all([a, c].map((t) => t?.drop())))
 
   it('casts one vote per registered voter and exits 0 when idle', async () => {
-    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--exit-when-idle', '2s'], a.env)
+    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--exit-when-idle', '2s'], a.env)
     assert.equal(code, 0, stderr)
     stats = json
     assert.deepEqual(Object.keys(json).sort(), ['deadLettered', 'newVotes', 'seconds', 'stopReason', 'votes', 'votesPerSecond'])
@@ -246,7 +104,7 @@ describe('election vote', () => {
   })
 
   it('chooses with seeded, non-uniform preferences: a function of (seed, voter), another seed gives other choices', async () => {
-    const other = await cliJson<VoteStats>(['vote', '--exit-when-idle', '2s', '--seed', '8'], c.env)
+    const other = await runJson<VoteStats>(['vote', '--exit-when-idle', '2s', '--seed', '8'], c.env)
     assert.equal(other.code, 0, other.stderr)
     assert.equal(other.json.votes, 500)
     const [choicesA, choicesC] = await Promise.all([choices(a), choices(c)])
@@ -281,7 +139,7 @@ describe('election vote', () => {
   })
 
   it('with every voter voted, exits 0 reporting 0 votes and publishes nothing', async () => {
-    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--exit-when-idle', '2s'], a.env)
+    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--exit-when-idle', '2s'], a.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.votes, 0)
     assert.equal(json.newVotes, 0)
@@ -300,7 +158,7 @@ describe('election vote: no candidates, --max-votes and --rate', () => {
   after(async () => Promise.all([t?.drop(), slow?.drop()]))
 
   it('with no candidates, fails with exit 3 saying so', async () => {
-    const [human, json] = await Promise.all([cli(['vote', '--exit-when-idle', '2s'], t.env), cli(['vote', '--exit-when-idle', '2s', '--json'], t.env)])
+    const [human, json] = await Promise.all([runCli(['vote', '--exit-when-idle', '2s'], t.env), runCli(['vote', '--exit-when-idle', '2s', '--json'], t.env)])
     assertCleanError(human, 3, /no candidates/)
     assertJsonError(json, 3, /no candidates/)
     assert.equal(await count(t, 'votes'), 0)
@@ -309,7 +167,7 @@ describe('election vote: no candidates, --max-votes and --rate', () => {
 
   it('--max-votes 100 stops at exactly 100 votes', async () => {
     await ok(t, 'seed-candidates')
-    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--max-votes', '100'], t.env)
+    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--max-votes', '100'], t.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.stopReason, 'max')
     assert.equal(await count(t, 'votes'), json.votes, 'reported votes match the votes table')
@@ -319,7 +177,7 @@ describe('election vote: no candidates, --max-votes and --rate', () => {
 
   it('a later run casts the remaining votes, once each', async () => {
     const before = await count(t, 'votes')
-    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--exit-when-idle', '2s'], t.env)
+    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--exit-when-idle', '2s'], t.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.newVotes, 500 - before)
     assert.equal(await count(t, 'votes'), 500)
@@ -329,7 +187,7 @@ describe('election vote: no candidates, --max-votes and --rate', () => {
   })
 
   it('--rate 200 --duration 4s casts about 800 votes', async () => {
-    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--rate', '200', '--duration', '4s'], slow.env)
+    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--rate', '200', '--duration', '4s'], slow.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.stopReason, 'duration')
     assert.equal(await count(slow, 'votes'), json.votes)
@@ -355,9 +213,9 @@ describe('election vote: bad input, and malformed records on voters_topic', () =
       {args: ['--bogus'], mentions: [/--bogus/]},
     ]
     const results = await Promise.all([
-      ...cases.map((c) => cli(['vote', ...c.args], t.env)),
-      cli(['vote', '--rate', '0', '--json'], t.env),
-      cli(['vote', '--exit-when-idle', 'banana', '--json'], t.env),
+      ...cases.map((c) => runCli(['vote', ...c.args], t.env)),
+      runCli(['vote', '--rate', '0', '--json'], t.env),
+      runCli(['vote', '--exit-when-idle', 'banana', '--json'], t.env),
     ])
     assert.equal(await count(t, 'votes'), 0)
     assert.deepEqual(await readTopic(t, topicNames(t.env).votes), [])
@@ -380,7 +238,7 @@ describe('election vote: bad input, and malformed records on voters_topic', () =
     await producer.send({topic: topicNames(t.env).voters, acks: -1, messages: bad})
     await producer.disconnect()
 
-    const {code, json, stderr} = await cliJson<VoteStats>(['vote', '--exit-when-idle', '2s'], t.env)
+    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--exit-when-idle', '2s'], t.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.votes, 20)
     assert.equal(json.deadLettered, 3)

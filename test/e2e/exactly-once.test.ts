@@ -4,11 +4,10 @@ import type {ChildProcess} from 'node:child_process'
 import pg from 'pg'
 
 import {postgresPoolConfig} from '../../src/lib/config/settings.js'
-import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {Rng} from '../../src/lib/generate/random.js'
 import {killAllCli, runJson, startCli, waitFor} from '../helpers/cli.js'
-import {readAll} from '../helpers/kafka.js'
+import {readTopic} from '../helpers/pipeline.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
 
 const VOTERS = 20_000
@@ -98,9 +97,9 @@ describe('exactly once under crashes (vote and aggregate killed with SIGKILL, a 
     assert.equal(Number(rows[0]!.n), VOTERS, 'every registered voter voted once')
     assert.equal(verify.json.publishedCandidateTotal, VOTERS, 'candidate totals sum to the votes row count')
 
-    const records = await readAll(createKafka(t.settings.kafka), topicNames(t.env).votes)
+    const records = await readTopic(t, topicNames(t.env).votes)
     const perVoter = new Map<string, number>()
-    for (const r of records) perVoter.set(r.key, (perVoter.get(r.key) ?? 0) + 1)
+    for (const r of records) perVoter.set(r.key ?? '', (perVoter.get(r.key ?? '') ?? 0) + 1)
     const duplicated = [...perVoter].filter(([, n]) => n > 1)
     assert.deepEqual(duplicated.slice(0, 5), [], `votes_topic holds duplicates; events: ${log.join('; ')}`)
     assert.equal(perVoter.size, VOTERS)

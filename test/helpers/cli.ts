@@ -39,13 +39,31 @@ export function waitFor(child: ChildProcess): Promise<CliResult> {
   return new Promise((resolve) => child.once('close', (code, signal) => resolve(result(code, signal))))
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
-  return waitFor(startCli(args, env))
+/**
+ * Runs the CLI to the end. A run that outlives `limitMs` (a consumer that never goes idle)
+ * is stopped with SIGTERM, then SIGKILL, and fails the test with its output.
+ */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, limitMs = 120_000): Promise<CliResult> {
+  const child = startCli(args, env)
+  const done = waitFor(child)
+  let hung = false
+  const term = setTimeout(() => {
+    hung = true
+    child.kill('SIGTERM')
+  }, limitMs)
+  const kill = setTimeout(() => child.kill('SIGKILL'), limitMs + 10_000)
+  const result = await done
+  clearTimeout(term)
+  clearTimeout(kill)
+  if (hung) {
+    throw new Error(`election ${args.join(' ')} did not finish within ${limitMs / 1000} s (stopped: exit ${result.code}, signal ${result.signal})\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
+  }
+  return result
 }
 
 /** Runs the CLI with --json and parses stdout; fails the test with stderr when stdout is not JSON. */
-export async function runJson<T = Record<string, unknown>>(args: string[], env?: NodeJS.ProcessEnv): Promise<{code: number | null; json: T; stderr: string}> {
-  const result = await runCli([...args, '--json'], env)
+export async function runJson<T = Record<string, unknown>>(args: string[], env?: NodeJS.ProcessEnv, limitMs?: number): Promise<{code: number | null; json: T; stderr: string}> {
+  const result = await runCli([...args, '--json'], env, limitMs)
   try {
     return {code: result.code, json: JSON.parse(result.stdout) as T, stderr: result.stderr}
   } catch {

@@ -48,7 +48,7 @@ export interface AggregateStats {
  * totals, so republishing them is harmless too. See docs/architecture.md.
  */
 export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNames, options: AggregateOptions): Promise<AggregateStats> {
-  const publishEvery = options.publishIntervalMs ?? 250
+  const publishEvery = options.publishIntervalMs ?? 100
   const candidates = new Map((await withRetry(() => loadCandidates(pool))).map((c) => [c.candidate_id, c]))
   const refreshCandidates = async () => {
     for (const c of await loadCandidates(pool)) candidates.set(c.candidate_id, c)
@@ -108,7 +108,8 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
     running = consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 3,
+      // Every partition's batch in its own Postgres transaction at once: the database work overlaps.
+      partitionsConsumedConcurrently: 6,
       eachBatch: async ({batch, resolveOffset, heartbeat, isRunning, isStale, pause}) => {
         lifecycle.recordsArrived()
         // Stopping: pause rather than return unresolved, or kafkajs fetches the same batch again and again.

@@ -15,8 +15,8 @@ export const voterSchema = z.object({
   voter_name: z.string(),
   gender: z.string(),
   registered_age: z.number().int().min(0).max(150),
-  address: z.object({state: z.string()}).loose(),
-}).loose()
+  address: z.object({state: z.string()}),
+})
 
 export const voteSchema = z.object({
   voter_id: text,
@@ -25,8 +25,8 @@ export const voteSchema = z.object({
   registered_age: z.number().int().min(0).max(150),
   voting_time: z.iso.datetime({offset: true}),
   vote: z.literal(1),
-  address: z.object({state: z.string()}).loose(),
-}).loose()
+  address: z.object({state: z.string()}),
+})
 
 /** JSON-decodes and validates one record; the error text names the first problem. */
 export function decode<T>(schema: z.ZodType<T>, value: Buffer | null): {ok: true; value: T} | {ok: false; reason: string} {

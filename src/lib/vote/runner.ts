@@ -106,6 +106,9 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
 
   const processChunk = async (payload: EachBatchPayload, messages: EachBatchPayload['batch']['messages']) => {
     const {batch} = payload
+    // Tokens first: a vote's voting_time is when it is cast, not when it started waiting for the rate.
+    await bucket?.take(messages.length)
+    const votingTime = new Date().toISOString()
     const rejected: Rejected[] = []
     const ballots: Ballot[] = []
     const seen = new Set<string>()
@@ -119,9 +122,8 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
       if (seen.has(voter.voter_id)) continue // the same voter twice in one chunk: one ballot
       seen.add(voter.voter_id)
       const choice = candidates[preferences.choose(voter.voter_id, voter.address.state, voter.registered_age)]!
-      ballots.push({voter_id: voter.voter_id, candidate_id: choice.candidate_id, voting_time: new Date().toISOString()})
+      ballots.push({voter_id: voter.voter_id, candidate_id: choice.candidate_id, voting_time: votingTime})
     }
-    await bucket?.take(Math.max(1, ballots.length))
     const stored = ballots.length
       ? await withRetry(() => withTransaction(pool, (client) => castVotes(client, ballots)), {signal: lifecycle.abort.signal})
       : {votes: [], inserted: 0, unknown: [] as string[]}
