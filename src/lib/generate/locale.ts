@@ -13,13 +13,19 @@ export function fakerFor(locale: string, seed: number | number[]): Faker {
   return faker
 }
 
-/** The region a voter's turnout is counted in: counties where the locale has them (en_GB), else states. */
-export function region(faker: Faker): string {
+/**
+ * The regions a voter's turnout is counted in: the locale's states (50 for en_US), or its
+ * counties where states are too few to be interesting (en_GB has 4 nations, ~70 counties).
+ */
+export function regions(faker: Faker, draws = 2000): string[] {
+  const distinct = (draw: () => string) => [...new Set(Array.from({length: draws}, draw))].filter(Boolean).sort()
+  const states = distinct(() => faker.location.state())
+  if (states.length >= 10) return states
   try {
-    const county = faker.location.county()
-    if (county) return county
+    const counties = distinct(() => faker.location.county())
+    if (counties.length > states.length) return counties
   } catch {
     // this locale has no counties
   }
-  return faker.location.state()
+  return states
 }

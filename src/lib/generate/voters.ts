@@ -1,4 +1,4 @@
-import {fakerFor, region} from './locale.js'
+import {fakerFor, regions} from './locale.js'
 import {Rng} from './random.js'
 
 export interface Address {
@@ -46,13 +46,12 @@ const DAY = 86_400_000
 function buildPools(seed: number, locale: string): Pools {
   const faker = fakerFor(locale, [seed, 0x7001])
   const many = (make: () => string, n = POOL) => Array.from({length: n}, make)
-  const regions = [...new Set(many(() => region(faker), 2000))].sort()
   return {
     first: {male: many(() => faker.person.firstName('male')), female: many(() => faker.person.firstName('female'))},
     last: many(() => faker.person.lastName()),
     streets: many(() => faker.location.street()),
     cities: many(() => faker.location.city()),
-    regions,
+    regions: regions(faker),
     postcodes: many(() => faker.location.zipCode()),
     domains: ['example.com', 'example.org', 'example.net', 'mail.test'],
     country: faker.location.country(),

@@ -14,7 +14,7 @@ export interface SnapshotSource {
 }
 
 /** Push mode renders at most this often; a burst of records is one render. */
-export const MIN_RENDER_GAP_MS = 100
+export const MIN_RENDER_GAP_MS = 200
 /** Counts and lag are polled this often in push mode. */
 export const PUSH_POLL_MS = 2000
 
