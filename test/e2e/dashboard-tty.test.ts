@@ -53,7 +53,8 @@ describe('election dashboard in a real terminal (tmux) while votes flow', functi
     // The dashboard runs in a pseudo-terminal of 120x40, exactly as a user would start it.
     const script = path.join(tmpdir(), `${session}.sh`)
     const exports = ['KAFKA_BROKERS', 'DATABASE_URL', 'ELECTION_NAMESPACE', 'PATH', 'HOME'].map((k) => `export ${k}='${t.env[k] ?? ''}'`)
-    writeFileSync(script, `${exports.join('\n')}\nexport NO_COLOR=1\nexec '${process.execPath}' '${BIN}' dashboard\n`)
+    // A person at a terminal, not CI: Ink draws only the last frame when it sees CI=true.
+    writeFileSync(script, `${exports.join('\n')}\nunset CI CONTINUOUS_INTEGRATION\nexport NO_COLOR=1\nexec '${process.execPath}' '${BIN}' dashboard\n`)
     tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `sh ${script}`)
     const screen = () => tmux('capture-pane', '-p', '-t', session)
 
