@@ -6,19 +6,8 @@ import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
+import type {AggregateStats} from '../../src/lib/aggregate/runner.js'
 import {assertCleanError, count, election, readTopic} from '../helpers/pipeline.js'
-
-interface AggregateStats {
-  consumed: number
-  counted: number
-  duplicates: number
-  deadLettered: number
-  published: number
-  seconds: number
-  votesPerSecond: number
-  latencyMs: {count: number; p50: number; p99: number; max: number}
-  stopReason: string | null
-}
 
 interface VerifyResult {
   ok: boolean

@@ -4,16 +4,8 @@ import assert from 'node:assert/strict'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
+import type {Candidate} from '../../src/lib/generate/candidates.js'
 import {allOf, assertCleanError, ok, readTopic, sql} from '../helpers/pipeline.js'
-
-interface Candidate {
-  candidate_id: string
-  candidate_name: string
-  party_affiliation: string
-  biography: string
-  campaign_platform: string
-  photo_url: string
-}
 
 interface SeedResult {
   inserted: number

@@ -7,16 +7,8 @@ import {topicNames} from '../../src/lib/kafka/topics.js'
 import {Preferences} from '../../src/lib/vote/preferences.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
+import type {VoteStats} from '../../src/lib/vote/runner.js'
 import {allOf, assertCleanError, assertJsonError, count, ok, readTopic, sql} from '../helpers/pipeline.js'
-
-interface VoteStats {
-  votes: number
-  newVotes: number
-  deadLettered: number
-  seconds: number
-  votesPerSecond: number
-  stopReason: string | null
-}
 
 /** voter_id -> candidate_id of every stored vote. */
 async function choices(t: TestEnv): Promise<Map<string, string>> {

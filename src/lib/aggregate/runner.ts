@@ -4,7 +4,7 @@ import type pg from 'pg'
 
 import {withRetry, withTransaction} from '../db/pool.js'
 import {describeCause, unavailableError} from '../errors.js'
-import {MemberLifecycle} from '../kafka/lifecycle.js'
+import {MemberLifecycle, memberConsumer} from '../kafka/lifecycle.js'
 import {deadLetter, decode, voteSchema, type Rejected} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {loadCandidates} from '../vote/store.js'
@@ -53,12 +53,7 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
   const refreshCandidates = async () => {
     for (const c of await loadCandidates(pool)) candidates.set(c.candidate_id, c)
   }
-  const consumer = kafka.consumer({
-    groupId: names.groups.aggregate,
-    readUncommitted: false,
-    sessionTimeout: options.sessionTimeoutMs,
-    heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 5)),
-    rebalanceTimeout: 30_000,
+  const consumer = memberConsumer(kafka, names.groups.aggregate, options.sessionTimeoutMs, {
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxBytes: 16 * 1024 * 1024,
     maxWaitTimeInMs: 100,

@@ -1,4 +1,4 @@
-import type {Consumer} from 'kafkajs'
+import type {Consumer, ConsumerConfig, Kafka} from 'kafkajs'
 
 /**
  * Tracks a group member's life for `--exit-when-idle` and clean stops. Idle means:
@@ -85,4 +85,19 @@ export class MemberLifecycle {
       else this.abort.signal.addEventListener('abort', done, {once: true})
     })
   }
+}
+
+/**
+ * A pipeline group member (vote, aggregate): read_committed, and a session timeout that
+ * bounds how long a killed member keeps its partitions; heartbeats five times per timeout.
+ */
+export function memberConsumer(kafka: Kafka, groupId: string, sessionTimeoutMs: number, tuning: Partial<ConsumerConfig> = {}): Consumer {
+  return kafka.consumer({
+    groupId,
+    readUncommitted: false,
+    sessionTimeout: sessionTimeoutMs,
+    heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 5)),
+    rebalanceTimeout: 30_000,
+    ...tuning,
+  })
 }

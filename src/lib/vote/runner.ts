@@ -3,7 +3,7 @@ import type pg from 'pg'
 
 import {withRetry, withTransaction} from '../db/pool.js'
 import {configError, describeCause, unavailableError} from '../errors.js'
-import {MemberLifecycle} from '../kafka/lifecycle.js'
+import {MemberLifecycle, memberConsumer} from '../kafka/lifecycle.js'
 import {deadLetter, decode, voterSchema, type Rejected} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {Preferences} from './preferences.js'
@@ -49,12 +49,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   // A burst of one second lets a slow transaction be made up, so the mean over a minute stays on the rate.
   const bucket = options.rate ? new TokenBucket(options.rate, Math.max(chunkSize, options.rate)) : undefined
 
-  const consumer = kafka.consumer({
-    groupId: names.groups.vote,
-    readUncommitted: false,
-    sessionTimeout: options.sessionTimeoutMs,
-    heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 5)),
-    rebalanceTimeout: 30_000,
+  const consumer = memberConsumer(kafka, names.groups.vote, options.sessionTimeoutMs, {
     maxBytesPerPartition: 2 * 1024 * 1024,
     maxWaitTimeInMs: 200,
   })
