@@ -1,5 +1,5 @@
 import {BaseCommand} from '../lib/base-command.js'
-import {durationFlag} from '../lib/flags.js'
+import {durationFlag, memberFlags} from '../lib/flags.js'
 import {runAggregator, type AggregateStats} from '../lib/aggregate/runner.js'
 
 export default class Aggregate extends BaseCommand<typeof Aggregate> {
@@ -15,9 +15,8 @@ at least every 100 ms (--publish-interval) while votes flow. Exactly once: a cra
   ]
 
   static flags = {
-    'exit-when-idle': durationFlag({summary: 'Exit 0 once holding partitions with no new votes for this long (e.g. 5s).'}),
-    'session-timeout': durationFlag({summary: 'Consumer group session timeout: how long a crashed member holds its partitions.', default: 10_000}),
-    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published.', default: 100}),
+    ...memberFlags('votes'),
+    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published.', default: 100, defaultHelp: async () => '100ms'}),
   }
 
   static longRunning = true

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
-import {durationFlag, seedFlag} from '../lib/flags.js'
+import {durationFlag, memberFlags, seedFlag} from '../lib/flags.js'
 import {runVoting, type VoteStats} from '../lib/vote/runner.js'
 
 export default class Vote extends BaseCommand<typeof Vote> {
@@ -21,8 +21,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
     duration: durationFlag({summary: 'Stop after this long (e.g. 60s, 5m).'}),
     'max-votes': Flags.integer({summary: 'Stop after this many votes.', min: 1}),
     seed: seedFlag,
-    'exit-when-idle': durationFlag({summary: 'Exit 0 once holding partitions with no new voters for this long (e.g. 5s).'}),
-    'session-timeout': durationFlag({summary: 'Consumer group session timeout: how long a crashed member holds its partitions.', default: 10_000}),
+    ...memberFlags('voters'),
   }
 
   static longRunning = true

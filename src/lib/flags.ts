@@ -23,3 +23,9 @@ export const positiveInt = (options: {summary: string; default?: number; min?: n
   Flags.integer({min: options.min ?? 1, max: options.max, summary: options.summary, default: options.default})
 
 export const seedFlag = Flags.integer({summary: 'Seed for deterministic data; same seed, same result.', default: 42, min: 0})
+
+/** The flags of a long-running group member (vote, aggregate). */
+export const memberFlags = (records: string) => ({
+  'exit-when-idle': durationFlag({summary: `Exit 0 once holding partitions with no new ${records} for this long (e.g. 5s).`}),
+  'session-timeout': durationFlag({summary: 'Consumer group session timeout: how long a crashed member holds its partitions.', default: 10_000, defaultHelp: async () => '10s'}),
+})

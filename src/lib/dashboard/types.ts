@@ -30,13 +30,7 @@ export interface CandidateRow {
   last_voting_time: string | null
 }
 
-export interface Leader {
-  candidate_id: string
-  candidate_name: string
-  party_affiliation: string
-  photo_url: string | null
-  total_votes: number
-  share: number
+export interface Leader extends Omit<CandidateRow, 'last_voting_time'> {
   /** Votes ahead of the runner-up (0 = tied). */
   lead: number
   runner_up: string | null

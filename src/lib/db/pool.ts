@@ -73,3 +73,15 @@ export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions
     }
   }
 }
+
+/** CREATE DATABASE when missing (Postgres has no IF NOT EXISTS for it); the name is ours, never user input. */
+export async function ensureDatabase(config: pg.ClientConfig, name: string): Promise<void> {
+  const client = new pg.Client(config)
+  await client.connect()
+  try {
+    const {rowCount} = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+    if (!rowCount) await client.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await client.end()
+  }
+}

@@ -3,9 +3,8 @@ import {mkdirSync, openSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import pg from 'pg'
-
 import {postgresPoolConfig, type Settings} from '../config/settings.js'
+import {ensureDatabase} from '../db/pool.js'
 
 export const DEMO_NAMESPACE = 'demo.'
 export const DEMO_DATABASE = 'election_demo'
@@ -13,14 +12,7 @@ const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url))
 
 /** The demo's own database beside the configured one, so a demo never touches real data. */
 export async function demoDatabaseUrl(settings: Settings): Promise<string> {
-  const client = new pg.Client(postgresPoolConfig(settings.postgres))
-  await client.connect()
-  try {
-    const {rowCount} = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DEMO_DATABASE])
-    if (!rowCount) await client.query(`CREATE DATABASE ${DEMO_DATABASE}`)
-  } finally {
-    await client.end()
-  }
+  await ensureDatabase(postgresPoolConfig(settings.postgres), DEMO_DATABASE)
   const url = new URL(settings.postgres.url)
   url.pathname = `/${DEMO_DATABASE}`
   return url.toString()

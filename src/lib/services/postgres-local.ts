@@ -5,8 +5,7 @@ import path from 'node:path'
 import {promisify} from 'node:util'
 import {userInfo} from 'node:os'
 
-import pg from 'pg'
-
+import {ensureDatabase} from '../db/pool.js'
 import {unavailableError} from '../errors.js'
 import {freePort} from './process.js'
 
@@ -98,14 +97,7 @@ export async function startLocalPostgres(dir: string, previousPort: number | und
   }
   const pid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0])
 
-  const admin = new pg.Client({connectionString: `postgres://${LOCAL_USER}@127.0.0.1:${port}/postgres`})
-  await admin.connect()
-  try {
-    const {rowCount} = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [LOCAL_DATABASE])
-    if (!rowCount) await admin.query(`CREATE DATABASE ${LOCAL_DATABASE}`)
-  } finally {
-    await admin.end()
-  }
+  await ensureDatabase({connectionString: `postgres://${LOCAL_USER}@127.0.0.1:${port}/postgres`}, LOCAL_DATABASE)
   return {pid, port, url: localUrl(port), version: bin.version, dataDir}
 }
 
