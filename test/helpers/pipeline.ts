@@ -151,3 +151,14 @@ export function allOf(checks: Array<[string, () => void]>): void {
   }
   if (failures.length) assert.fail(failures.join('\n\n'))
 }
+
+/** Sends records as they are (acks from all replicas), e.g. poison records a test injects. */
+export async function produce(t: TestEnv, topic: string, messages: Array<{key: string; value: string}>): Promise<void> {
+  const producer = createKafka(t.settings.kafka).producer()
+  await producer.connect()
+  try {
+    await producer.send({topic, acks: -1, messages})
+  } finally {
+    await producer.disconnect()
+  }
+}

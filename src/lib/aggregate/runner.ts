@@ -1,15 +1,15 @@
 import * as hdr from 'hdr-histogram-js'
-import type {Kafka, Producer} from 'kafkajs'
+import type {Kafka, KafkaMessage, Producer} from 'kafkajs'
 import type pg from 'pg'
 
+import {isolateDataErrors} from '../db/isolate.js'
 import {withRetry, withTransaction} from '../db/pool.js'
 import {describeCause, unavailableError} from '../errors.js'
-import {MemberLifecycle, memberConsumer} from '../kafka/lifecycle.js'
+import {MemberLifecycle, memberConsumer, runMember} from '../kafka/lifecycle.js'
 import {deadLetter, decode, voteSchema, type Rejected} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
-import {loadCandidates} from '../vote/store.js'
 import {publishTotals} from './publish.js'
-import {countVotes, dimensionKey, keysOf, type CountedVote, type DimensionKey} from './store.js'
+import {countVotes, dimensionKey, keysOf, type CountedVote, type DimensionKey, type VoteClaim} from './store.js'
 
 export interface AggregateOptions {
   /** Aborted on SIGINT/SIGTERM: finish or abandon the batch in flight, then stop. */
@@ -49,10 +49,6 @@ export interface AggregateStats {
  */
 export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNames, options: AggregateOptions): Promise<AggregateStats> {
   const publishEvery = options.publishIntervalMs ?? 100
-  const candidates = new Map((await withRetry(() => loadCandidates(pool))).map((c) => [c.candidate_id, c]))
-  const refreshCandidates = async () => {
-    for (const c of await loadCandidates(pool)) candidates.set(c.candidate_id, c)
-  }
   const consumer = memberConsumer(kafka, names.groups.aggregate, options.sessionTimeoutMs, {
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxBytes: 16 * 1024 * 1024,
@@ -92,15 +88,11 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
     if (dirty.size > 0 && Date.now() - lastPublish >= publishEvery) void publish()
   }, Math.max(10, Math.floor(publishEvery / 2)))
 
-  await producer.connect()
-  await consumer.connect()
-  // Totals committed by an earlier run that crashed before publishing them go out now.
-  await publish(true)
-  let running: Promise<void> | undefined
   try {
-    await consumer.subscribe({topic: names.votes, fromBeginning: true})
-    // Not awaited: a signal must be able to stop us while the group join is still going on.
-    running = consumer.run({
+    await producer.connect()
+    // Totals committed by an earlier run that crashed before publishing them go out now.
+    await publish(true)
+    await runMember(consumer, lifecycle, names.votes, {
       autoCommit: false,
       eachBatchAutoResolve: false,
       // Every partition's batch in its own Postgres transaction at once: the database work overlaps.
@@ -114,32 +106,26 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
         }
         if (!isRunning() || isStale() || batch.messages.length === 0) return
         await lifecycle.track(async () => {
-          const votes: CountedVote[] = []
+          const claims: Array<{claim: VoteClaim; message: KafkaMessage}> = []
           const rejected: Rejected[] = []
+          const reject = (message: KafkaMessage, reason: string) => rejected.push({reason, key: message.key, value: message.value, offset: message.offset})
           for (const message of batch.messages) {
             const decoded = decode(voteSchema, message.value)
-            if (!decoded.ok) {
-              rejected.push({reason: decoded.reason, key: message.key, value: message.value, offset: message.offset})
-              continue
-            }
-            const v = decoded.value
-            if (!candidates.has(v.candidate_id)) await refreshCandidates()
-            const candidate = candidates.get(v.candidate_id)
-            if (!candidate) {
-              rejected.push({reason: `unknown candidate ${v.candidate_id}`, key: message.key, value: message.value, offset: message.offset})
-              continue
-            }
-            votes.push({
-              voter_id: v.voter_id,
-              candidate_id: v.candidate_id,
-              party_affiliation: candidate.party_affiliation,
-              state: v.address.state,
-              gender: v.gender,
-              registered_age: v.registered_age,
-              voting_time: v.voting_time,
-            })
+            if (decoded.ok) claims.push({claim: {voter_id: decoded.value.voter_id, candidate_id: decoded.value.candidate_id}, message})
+            else reject(message, decoded.reason)
           }
-          const counted = await withRetry(() => withTransaction(pool, (client) => countVotes(client, votes)), {signal: lifecycle.abort.signal})
+          const {results, refused} = await isolateDataErrors(claims, async (part) => {
+            const outcomes = await withRetry(() => withTransaction(pool, (client) => countVotes(client, part.map((p) => p.claim))), {signal: lifecycle.abort.signal})
+            return outcomes.map((outcome, i) => ({outcome, message: part[i]!.message}))
+          })
+          for (const {item, reason} of refused) reject(item.message, reason)
+          const counted: CountedVote[] = []
+          let duplicates = 0
+          for (const {outcome, message} of results.flat()) {
+            if (outcome.kind === 'counted') counted.push(outcome.vote)
+            else if (outcome.kind === 'duplicate') duplicates++
+            else reject(message, outcome.reason)
+          }
           if (rejected.length) {
             await producer.send({topic: names.deadLetter, acks: -1, messages: rejected.map((r) => deadLetter(batch.topic, batch.partition, r))})
           }
@@ -153,7 +139,7 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
           await consumer.commitOffsets([{topic: batch.topic, partition: batch.partition, offset: next}])
           stats.consumed += batch.messages.length
           stats.counted += counted.length
-          stats.duplicates += votes.length - counted.length
+          stats.duplicates += duplicates
           stats.deadLettered += rejected.length
           if (dirty.size > 0 && Date.now() - lastPublish >= publishEvery) void publish()
           options.onProgress?.(snapshot())
@@ -161,13 +147,8 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
         })
       },
     })
-    running.catch((error: unknown) => lifecycle.fail(error))
-    await lifecycle.untilStopped()
   } finally {
     clearInterval(ticker)
-    // Disconnecting while run() is still joining leaves kafkajs fetching forever; let the join finish first.
-    await running?.catch(() => {})
-    await consumer.disconnect().catch(() => {})
     await publish().catch(() => {})
     await producer.disconnect().catch(() => {})
   }

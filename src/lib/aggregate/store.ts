@@ -30,23 +30,96 @@ export function keysOf(vote: CountedVote): Array<[Dimension, string]> {
   ]
 }
 
-/**
- * Counts a batch of votes inside the caller's transaction. The counted-votes table
- * is the idempotence key: a vote already counted (a republished vote, a batch seen
- * again after a crash or a rebalance, a second aggregator racing on it) inserts no
- * row and adds nothing. Returns the votes that were new.
- */
-export async function countVotes(client: pg.ClientBase, votes: CountedVote[]): Promise<CountedVote[]> {
-  if (votes.length === 0) return []
-  const {rows} = await client.query<{voter_id: string}>(
-    `INSERT INTO aggregator_counted_votes (voter_id) SELECT unnest($1::text[]) ORDER BY 1
-     ON CONFLICT (voter_id) DO NOTHING RETURNING voter_id`,
-    [votes.map((v) => v.voter_id)],
-  )
-  const fresh = new Set(rows.map((r) => r.voter_id))
-  const counted = votes.filter((v) => fresh.delete(v.voter_id))
-  if (counted.length === 0) return []
+/** What a votes_topic record says: this voter voted for this candidate. */
+export interface VoteClaim {
+  voter_id: string
+  candidate_id: string
+}
 
+/** What became of one claim: counted now (with Postgres' facts), counted before, or refused with a reason. */
+export type ClaimOutcome = {kind: 'counted'; vote: CountedVote} | {kind: 'duplicate'} | {kind: 'refused'; reason: string}
+
+interface ClaimRow {
+  i: number
+  candidate_known: boolean
+  voter_known: boolean
+  stored_candidate_id: string | null
+  fresh: boolean
+  state: string
+  gender: string
+  registered_age: number
+  party_affiliation: string
+  voting_time: string
+}
+
+/**
+ * Counts a batch of vote claims inside the caller's transaction, in one statement. A claim
+ * counts only when it matches the vote Postgres holds (the voter exists and the candidate
+ * is the stored one), so a forged or stray record is refused, and the dimensions counted
+ * are Postgres' own facts about the voter, never the record's. The counted-votes table is
+ * the idempotence key: a vote already counted (republished, a batch seen again after a
+ * crash or a rebalance, a second aggregator racing on it) inserts no row and adds nothing.
+ * Returns one outcome per claim, in order.
+ */
+export async function countVotes(client: pg.ClientBase, claims: VoteClaim[]): Promise<ClaimOutcome[]> {
+  if (claims.length === 0) return []
+  const {rows} = await client.query<ClaimRow>(
+    `WITH claim AS (
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[]) AS c (i, voter_id, candidate_id)
+     ), fresh AS (
+       INSERT INTO aggregator_counted_votes (voter_id)
+       SELECT DISTINCT vo.voter_id FROM claim c JOIN votes vo ON vo.voter_id = c.voter_id AND vo.candidate_id = c.candidate_id
+       ORDER BY 1
+       ON CONFLICT (voter_id) DO NOTHING
+       RETURNING voter_id
+     )
+     SELECT c.i, ca.candidate_id IS NOT NULL AS candidate_known, vr.voter_id IS NOT NULL AS voter_known,
+            vo.candidate_id AS stored_candidate_id, f.voter_id IS NOT NULL AS fresh,
+            vr.address_state AS state, vr.gender, vr.registered_age, cs.party_affiliation,
+            to_char(vo.voting_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS voting_time
+     FROM claim c
+     LEFT JOIN candidates ca ON ca.candidate_id = c.candidate_id
+     LEFT JOIN voters vr ON vr.voter_id = c.voter_id
+     LEFT JOIN votes vo ON vo.voter_id = c.voter_id
+     LEFT JOIN candidates cs ON cs.candidate_id = vo.candidate_id
+     LEFT JOIN fresh f ON f.voter_id = c.voter_id`,
+    [claims.map((_, i) => i), claims.map((c) => c.voter_id), claims.map((c) => c.candidate_id)],
+  )
+  const outcomes: ClaimOutcome[] = new Array(claims.length)
+  // The same vote twice in one batch is counted once: the first claim takes the fresh row.
+  const taken = new Set<string>()
+  for (const row of rows) {
+    const claim = claims[row.i]!
+    outcomes[row.i] = outcomeOf(claim, row, taken)
+  }
+  const counted = outcomes.flatMap((o) => (o.kind === 'counted' ? [o.vote] : []))
+  if (counted.length > 0) await addToTotals(client, counted)
+  return outcomes
+}
+
+function outcomeOf(claim: VoteClaim, row: ClaimRow, taken: Set<string>): ClaimOutcome {
+  if (!row.candidate_known) return {kind: 'refused', reason: `unknown candidate ${claim.candidate_id}: not in the candidates table`}
+  if (!row.voter_known) return {kind: 'refused', reason: 'unknown voter: not in the voters table'}
+  if (row.stored_candidate_id === null) return {kind: 'refused', reason: 'no vote stored in Postgres for this voter'}
+  if (row.stored_candidate_id !== claim.candidate_id) return {kind: 'refused', reason: `candidate ${claim.candidate_id} differs from the stored vote's candidate ${row.stored_candidate_id}`}
+  if (!row.fresh || taken.has(claim.voter_id)) return {kind: 'duplicate'}
+  taken.add(claim.voter_id)
+  return {
+    kind: 'counted',
+    vote: {
+      voter_id: claim.voter_id,
+      candidate_id: claim.candidate_id,
+      party_affiliation: row.party_affiliation,
+      state: row.state,
+      gender: row.gender,
+      registered_age: row.registered_age,
+      voting_time: row.voting_time,
+    },
+  }
+}
+
+/** Adds the counted votes to the running totals of every dimension. */
+async function addToTotals(client: pg.ClientBase, counted: CountedVote[]): Promise<void> {
   const deltas = new Map<DimensionKey, {dimension: Dimension; key: string; n: number; last: string}>()
   for (const vote of counted) {
     for (const [dimension, key] of keysOf(vote)) {
@@ -68,7 +141,6 @@ export async function countVotes(client: pg.ClientBase, votes: CountedVote[]): P
            last_voting_time = greatest(aggregator_totals.last_voting_time, excluded.last_voting_time)`,
     [rowsToAdd.map((r) => r.dimension), rowsToAdd.map((r) => r.key), rowsToAdd.map((r) => r.n), rowsToAdd.map((r) => r.last)],
   )
-  return counted
 }
 
 export interface TotalRow {

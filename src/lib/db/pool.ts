@@ -3,6 +3,7 @@ import pg from 'pg'
 import {postgresPoolConfig, type PostgresSettings} from '../config/settings.js'
 import {redactUrl} from '../config/redact.js'
 import {describeCause, unavailableError} from '../errors.js'
+import {failureKind} from './failures.js'
 
 // BIGINT counts come back as strings by default; our counts fit in a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
@@ -43,14 +44,9 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   }
 }
 
-const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03', '08006', '08003', '08001', '40001', '40P01'])
-
 /** Connection loss, server restarts, serialization failures and deadlocks are worth another try. */
 export function isTransient(error: unknown): boolean {
-  const code = (error as {code?: string})?.code
-  if (code && TRANSIENT.has(code)) return true
-  const message = error instanceof Error ? error.message : ''
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+  return failureKind(error) === 'outage'
 }
 
 export interface RetryOptions {

@@ -1,15 +1,18 @@
-import type {Consumer, ConsumerConfig, Kafka} from 'kafkajs'
+import type {Consumer, ConsumerConfig, ConsumerRunConfig, Kafka} from 'kafkajs'
 
 /**
  * Tracks a group member's life for `--exit-when-idle` and clean stops. Idle means:
  * this member holds an assignment (waiting for one after a restart does not count:
- * a killed member keeps its partitions until its session times out) and no record
- * has arrived for `idleMs` since the assignment or the last record.
+ * a killed member keeps its partitions until its session times out) and its fetches
+ * kept succeeding, empty, for `idleMs` since the assignment or the last record. A
+ * broker outage is therefore never idle: no fetch succeeds during it.
  */
 export class MemberLifecycle {
   private assignedAt: number | null = null
   private lastRecordAt = 0
+  private lastFetchAt = 0
   private busy = 0
+  private confirmationCount = 0
   readonly abort = new AbortController()
   private idleTimer?: NodeJS.Timeout
   stopReason: 'idle' | 'signal' | 'max' | 'duration' | 'error' | null = null
@@ -22,13 +25,25 @@ export class MemberLifecycle {
     stopSignal?.addEventListener('abort', () => this.stop('signal'), {once: true})
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.assignedAt = Date.now()
+      this.confirmationCount++
+    })
+    consumer.on(consumer.events.HEARTBEAT, () => {
+      this.confirmationCount++
+    })
+    consumer.on(consumer.events.FETCH, () => {
+      this.lastFetchAt = Date.now()
     })
     consumer.on(consumer.events.REBALANCING, () => {
       this.assignedAt = null
     })
-    consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) this.fail(event.payload.error)
-    })
+  }
+
+  /**
+   * Moves on every group join and every successful heartbeat: each is the coordinator
+   * confirming that this member holds its assignment in the current generation.
+   */
+  get confirmations(): number {
+    return this.confirmationCount
   }
 
   get assigned(): boolean {
@@ -73,7 +88,7 @@ export class MemberLifecycle {
     if (this.idleMs) {
       this.idleTimer = setInterval(() => {
         if (this.assignedAt === null || this.busy > 0) return
-        if (Date.now() - Math.max(this.assignedAt, this.lastRecordAt) >= this.idleMs!) this.stop('idle')
+        if (this.lastFetchAt - Math.max(this.assignedAt, this.lastRecordAt) >= this.idleMs!) this.stop('idle')
       }, Math.min(250, this.idleMs))
     }
     return new Promise((resolve) => {
@@ -84,6 +99,63 @@ export class MemberLifecycle {
       if (this.abort.signal.aborted) done()
       else this.abort.signal.addEventListener('abort', done, {once: true})
     })
+  }
+}
+
+/** Errors no rejoin can mend: wrong credentials or permissions, a broker too old. */
+const FATAL_KAFKA = /AUTHORIZATION_FAILED|SASL|UNSUPPORTED|NotImplemented|INVALID_CONFIG/
+
+function healable(error: Error): boolean {
+  const {name, type} = error as Error & {type?: string}
+  return name.startsWith('KafkaJS') && !FATAL_KAFKA.test(`${name} ${type ?? ''}`)
+}
+
+/** How many crashes in a row (without a successful join between them) a member rejoins after. */
+const MAX_HEALS = 20
+
+/**
+ * Runs a group member until it is asked to stop. kafkajs restarts a consumer only after
+ * errors it calls retriable; a member that was paused past its session (the coordinator
+ * no longer knows it) or lost its coordinator can crash for good instead. Such a member
+ * rejoins here, with backoff, so a long-lived member heals itself; only errors no rejoin
+ * can mend (credentials, permissions) or one crash after another stop it.
+ */
+export async function runMember(consumer: Consumer, lifecycle: MemberLifecycle, topic: string, config: ConsumerRunConfig): Promise<void> {
+  let heals = 0
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    heals = 0
+  })
+  let rejoin: (() => void) | undefined
+  consumer.on(consumer.events.CRASH, (event) => {
+    if (event.payload.restart || lifecycle.abort.signal.aborted) return
+    const error = event.payload.error
+    if (!healable(error) || ++heals > MAX_HEALS) lifecycle.fail(error)
+    else rejoin?.()
+  })
+  let running: Promise<void> | undefined
+  const start = async () => {
+    await consumer.connect()
+    running = consumer.run(config)
+    running.catch((error: unknown) => lifecycle.fail(error))
+  }
+  try {
+    await consumer.connect()
+    await consumer.subscribe({topic, fromBeginning: true})
+    // Not awaited: a signal must be able to stop us while the group join is still going on.
+    running = consumer.run(config)
+    running.catch((error: unknown) => lifecycle.fail(error))
+    rejoin = () => {
+      const backoff = Math.min(200 * 2 ** heals, 5000)
+      setTimeout(() => {
+        if (!lifecycle.abort.signal.aborted) start().catch((error: unknown) => lifecycle.fail(error))
+      }, backoff).unref()
+    }
+    await lifecycle.untilStopped()
+  } finally {
+    rejoin = undefined
+    // Disconnecting while run() is still joining leaves kafkajs fetching forever; let the join finish first.
+    await running?.catch(() => {})
+    await consumer.disconnect().catch(() => {})
   }
 }
 

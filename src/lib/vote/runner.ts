@@ -1,9 +1,11 @@
-import type {Kafka, Producer, EachBatchPayload} from 'kafkajs'
+import type {EachBatchPayload, Kafka, KafkaMessage, Producer} from 'kafkajs'
 import type pg from 'pg'
 
+import {isolateDataErrors} from '../db/isolate.js'
 import {withRetry, withTransaction} from '../db/pool.js'
 import {configError, describeCause, unavailableError} from '../errors.js'
-import {MemberLifecycle, memberConsumer} from '../kafka/lifecycle.js'
+import {FencedError, isFencingError, PartitionProducers} from '../kafka/fencing.js'
+import {MemberLifecycle, memberConsumer, runMember} from '../kafka/lifecycle.js'
 import {deadLetter, decode, voterSchema, type Rejected} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {Preferences} from './preferences.js'
@@ -54,23 +56,8 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     maxWaitTimeInMs: 200,
   })
   const lifecycle = new MemberLifecycle(consumer, options.idleMs, options.stopSignal)
-  const producers = new Map<number, Promise<Producer>>()
-  const producerFor = (partition: number) => {
-    let producer = producers.get(partition)
-    if (!producer) {
-      const p = kafka.producer({transactionalId: `${names.groups.vote}-${names.voters}-${partition}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000})
-      // A failed connect (e.g. the broker still aborting a killed owner's transaction) must not stay cached.
-      producer = p.connect().then(
-        () => p,
-        (error: unknown) => {
-          producers.delete(partition)
-          throw error
-        },
-      )
-      producers.set(partition, producer)
-    }
-    return producer
-  }
+  const admin = kafka.admin()
+  const producers = new PartitionProducers(kafka, admin, names.groups.vote, names.voters, lifecycle, (partition) => `${names.groups.vote}-${names.voters}-${partition}`)
 
   const started = Date.now()
   const stats: VoteStats = {votes: 0, newVotes: 0, deadLettered: 0, seconds: 0, votesPerSecond: 0, stopReason: null}
@@ -79,8 +66,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   const budgetLeft = () => (options.maxVotes === undefined ? Infinity : options.maxVotes - stats.votes - reserved)
 
   /** One Kafka transaction: the chunk's votes, its dead letters and the consumed offset, all or nothing. */
-  const publishChunk = async (topic: string, partition: number, votes: StoredVote[], rejected: Rejected[], nextOffset: string) => {
-    const producer = await producerFor(partition)
+  const publishChunk = async (producer: Producer, topic: string, partition: number, votes: StoredVote[], rejected: Rejected[], nextOffset: string) => {
     const transaction = await producer.transaction()
     try {
       const sends = []
@@ -91,47 +77,62 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
       await transaction.commit()
     } catch (error) {
       await transaction.abort().catch(() => {})
-      // A producer whose transaction failed half-way (broker gone) is unusable: drop it; the
-      // next one with the same transactional id aborts whatever was left open.
-      producers.delete(partition)
-      await producer.disconnect().catch(() => {})
       throw error
     }
   }
 
-  const processChunk = async (payload: EachBatchPayload, messages: EachBatchPayload['batch']['messages']) => {
+  /** Stores the ballots; a ballot Postgres refuses for a data reason is isolated and dead-lettered, never retried. */
+  const store = async (ballots: Array<{ballot: Ballot; message: KafkaMessage}>, reject: (message: KafkaMessage, reason: string) => void) => {
+    const {results, refused} = await isolateDataErrors(ballots, async (part) => ({
+      part,
+      stored: await withRetry(() => withTransaction(pool, (client) => castVotes(client, part.map((p) => p.ballot))), {signal: lifecycle.abort.signal}),
+    }))
+    for (const {item, reason} of refused) reject(item.message, reason)
+    for (const {part, stored} of results) {
+      // The dead letter holds the offending record itself, whatever its key.
+      for (const id of stored.unknown) reject(part.find((p) => p.ballot.voter_id === id)!.message, 'unknown voter: not in the voters table')
+    }
+    return {votes: results.flatMap((r) => r.stored.votes), inserted: results.reduce((n, r) => n + r.stored.inserted, 0)}
+  }
+
+  const processChunk = async (payload: EachBatchPayload, chunk: KafkaMessage[]) => {
     const {batch} = payload
-    // Tokens first: a vote's voting_time is when it is cast, not when it started waiting for the rate.
-    await bucket?.take(messages.length)
-    const votingTime = new Date().toISOString()
-    const rejected: Rejected[] = []
-    const ballots: Ballot[] = []
-    const seen = new Set<string>()
-    for (const message of messages) {
-      const decoded = decode(voterSchema, message.value)
-      if (!decoded.ok) {
-        rejected.push({reason: decoded.reason, key: message.key, value: message.value, offset: message.offset})
-        continue
+    // The producer first: a new one fences any earlier owner of the partition and tells what it committed.
+    const {producer, committedOffset} = await producers.acquire(batch.partition)
+    const messages = committedOffset === undefined ? chunk : chunk.filter((m) => BigInt(m.offset) >= committedOffset)
+    const last = chunk[chunk.length - 1]!
+    if (messages.length > 0) {
+      // Tokens first: a vote's voting_time is when it is cast, not when it started waiting for the rate.
+      await bucket?.take(messages.length)
+      const votingTime = new Date().toISOString()
+      const rejected: Rejected[] = []
+      const reject = (message: KafkaMessage, reason: string) => rejected.push({reason, key: message.key, value: message.value, offset: message.offset})
+      const ballots: Array<{ballot: Ballot; message: KafkaMessage}> = []
+      const seen = new Set<string>()
+      for (const message of messages) {
+        const decoded = decode(voterSchema, message.value)
+        if (!decoded.ok) {
+          reject(message, decoded.reason)
+          continue
+        }
+        const voter = decoded.value
+        if (seen.has(voter.voter_id)) continue // the same voter twice in one chunk: one ballot
+        seen.add(voter.voter_id)
+        const choice = candidates[preferences.choose(voter.voter_id, voter.address.state, voter.registered_age)]!
+        ballots.push({ballot: {voter_id: voter.voter_id, candidate_id: choice.candidate_id, voting_time: votingTime}, message})
       }
-      const voter = decoded.value
-      if (seen.has(voter.voter_id)) continue // the same voter twice in one chunk: one ballot
-      seen.add(voter.voter_id)
-      const choice = candidates[preferences.choose(voter.voter_id, voter.address.state, voter.registered_age)]!
-      ballots.push({voter_id: voter.voter_id, candidate_id: choice.candidate_id, voting_time: votingTime})
+      const stored = ballots.length ? await store(ballots, reject) : {votes: [], inserted: 0}
+      try {
+        await publishChunk(producer, batch.topic, batch.partition, stored.votes, rejected, String(Number(last.offset) + 1))
+      } catch (error) {
+        await producers.discard(batch.partition, error)
+        throw error
+      }
+      stats.votes += stored.votes.length
+      stats.newVotes += stored.inserted
+      stats.deadLettered += rejected.length
     }
-    const stored = ballots.length
-      ? await withRetry(() => withTransaction(pool, (client) => castVotes(client, ballots)), {signal: lifecycle.abort.signal})
-      : {votes: [], inserted: 0, unknown: [] as string[]}
-    for (const id of stored.unknown) {
-      const message = messages.find((m) => m.key?.toString() === id) ?? messages[0]!
-      rejected.push({reason: 'unknown voter: not in the voters table', key: message.key, value: message.value, offset: message.offset})
-    }
-    const last = messages[messages.length - 1]!
-    await publishChunk(batch.topic, batch.partition, stored.votes, rejected, String(Number(last.offset) + 1))
     payload.resolveOffset(last.offset)
-    stats.votes += stored.votes.length
-    stats.newVotes += stored.inserted
-    stats.deadLettered += rejected.length
   }
 
   /** Broker or Postgres restarts: retry the chunk with backoff (it is idempotent) for up to ~2 minutes. */
@@ -140,6 +141,8 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
       try {
         return await work()
       } catch (error) {
+        // Fenced: this member may no longer own the partition; the chunk is left to whoever does.
+        if (error instanceof FencedError || isFencingError(error)) return 'fenced'
         if (attempt >= 25 || gone()) throw error
         if (attempt === 1 || attempt % 5 === 0) process.stderr.write(`retrying a chunk after: ${describeCause(error)}\n`)
         await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 5000)))
@@ -147,12 +150,10 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     }
   }
 
-  await consumer.connect()
-  let running: Promise<void> | undefined
+  await admin.connect()
   try {
-    await consumer.subscribe({topic: names.voters, fromBeginning: true})
-    // Not awaited: a signal must be able to stop us while the group join is still going on.
-    running = consumer.run({
+    const timer = options.durationMs ? setTimeout(() => lifecycle.stop('duration'), options.durationMs) : undefined
+    await runMember(consumer, lifecycle, names.voters, {
       autoCommit: false,
       eachBatchAutoResolve: false,
       // The token bucket is shared, so the rate holds across partitions processed side by side.
@@ -172,7 +173,14 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
             const chunk = messages.slice(i, i + size)
             reserved += chunk.length
             try {
-              await retryChunk(() => processChunk(payload, chunk), () => !payload.isRunning() || payload.isStale() || lifecycle.abort.signal.aborted)
+              const outcome = await retryChunk(() => processChunk(payload, chunk), () => !payload.isRunning() || payload.isStale() || lifecycle.abort.signal.aborted)
+              if (outcome === 'fenced') {
+                // Unresolved, the rest of the batch is fetched again; a heartbeat (a rebalance
+                // error, or a confirmation of this generation) lets the group speak first.
+                await new Promise((resolve) => setTimeout(resolve, 250))
+                await payload.heartbeat()
+                return
+              }
             } finally {
               reserved -= chunk.length
             }
@@ -184,15 +192,10 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
         })
       },
     })
-    running.catch((error: unknown) => lifecycle.fail(error))
-    const timer = options.durationMs ? setTimeout(() => lifecycle.stop('duration'), options.durationMs) : undefined
-    await lifecycle.untilStopped()
     clearTimeout(timer)
   } finally {
-    // Disconnecting while run() is still joining leaves kafkajs fetching forever; let the join finish first.
-    await running?.catch(() => {})
-    await consumer.disconnect().catch(() => {})
-    await Promise.all([...producers.values()].map(async (p) => (await p).disconnect().catch(() => {})))
+    await producers.disconnectAll()
+    await admin.disconnect().catch(() => {})
   }
   if (lifecycle.error) throw unavailableError(`voting stopped: ${describeCause(lifecycle.error)}`, lifecycle.error, 'run again: nothing was lost; the uncommitted batch is consumed again')
   return {...snapshot(), stopReason: lifecycle.stopReason}
