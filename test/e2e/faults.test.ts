@@ -11,6 +11,7 @@ import {VoterFactory} from '../../src/lib/generate/voters.js'
 import {killAllCli, runJson, startCli, waitFor, type CliResult} from '../helpers/cli.js'
 import {count, ok, produce, readTopic, sql, type KafkaRecord} from '../helpers/pipeline.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
+import {killBroker, killPostgres, localServices, restartServices} from '../helpers/outages.js'
 
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -108,5 +109,121 @@ describe('faults: poison records on voters_topic and votes_topic', function () {
 
     const injected = new Set([...forged, ...badVotes].map((r) => r.value))
     await assertExactlyOnce(t, VOTERS, (r) => injected.has(r.value ?? ''))
+  })
+})
+
+/** Polls a condition (a state, not a time) until it holds; fails after `limitMs`. */
+async function until(condition: () => Promise<boolean>, limitMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + limitMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`not reached within ${limitMs / 1000} s: ${what}`)
+    await sleep(250)
+  }
+}
+
+/** SIGSTOPs a process for `ms` (past the session timeout: the group evicts it), then resumes it. */
+async function pause(child: ChildProcess, ms: number, log: string[], name: string): Promise<void> {
+  child.kill('SIGSTOP')
+  log.push(`${name} stopped`)
+  await sleep(ms)
+  child.kill('SIGCONT')
+  log.push(`${name} resumed`)
+}
+
+/** SIGTERM, and the process must end by itself (no second signal) with exit 0. */
+async function stopCleanly(child: ChildProcess, name: string, limitMs = 10_000): Promise<CliResult> {
+  const exited = waitFor(child)
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), limitMs)
+  const result = await exited
+  clearTimeout(timer)
+  assert.equal(result.signal, null, `${name} did not end within ${limitMs / 1000} s of SIGTERM: ${result.stderr.slice(-2000)}`)
+  assert.equal(result.code, 0, `${name}: ${result.stderr.slice(-2000)}`)
+  return result
+}
+
+describe('faults: zombie members (SIGSTOP past the session timeout, then SIGCONT)', function () {
+  this.timeout(6 * 60_000)
+  const VOTERS = 12_000
+  const session = ['--session-timeout', '6s']
+  let t: TestEnv
+  before(async () => {
+    t = await prepare(VOTERS)
+  })
+  after(async () => {
+    killAllCli()
+    await t?.drop()
+  })
+
+  it('a paused vote or aggregate member never duplicates, never dies, and rejoins', async () => {
+    const log: string[] = []
+    const voters = [startCli(['vote', '--rate', '250', ...session], t.env), startCli(['vote', '--rate', '250', ...session], t.env)]
+    const aggregators = [startCli(['aggregate', ...session], t.env), startCli(['aggregate', ...session], t.env)]
+    await sleep(5000)
+    // Each pause outlasts the session: the other member takes the partitions (and fences the
+    // paused one's producers); the paused one comes back mid-transaction.
+    await Promise.all([pause(voters[0]!, 9000, log, 'vote 1'), pause(aggregators[0]!, 9000, log, 'aggregate 1')])
+    await sleep(4000)
+    await Promise.all([pause(voters[1]!, 9000, log, 'vote 2'), pause(aggregators[1]!, 9000, log, 'aggregate 2')])
+    await sleep(4000)
+    await pause(voters[0]!, 9000, log, 'vote 1')
+    await sleep(3000)
+
+    // Every zombie healed: each is still running and stops cleanly.
+    for (const [i, child] of voters.entries()) assert.equal(child.exitCode, null, `vote ${i + 1} exited early: ${log.join('; ')}`)
+    for (const [i, child] of aggregators.entries()) assert.equal(child.exitCode, null, `aggregate ${i + 1} exited early: ${log.join('; ')}`)
+    await Promise.all(voters.map((v, i) => stopCleanly(v, `vote ${i + 1}`)))
+    const rest = await runJson(['vote', '--exit-when-idle', '3s', ...session], t.env)
+    assert.equal(rest.code, 0, rest.stderr)
+    await Promise.all(aggregators.map((a, i) => stopCleanly(a, `aggregate ${i + 1}`)))
+    const drain = await runJson(['aggregate', '--exit-when-idle', '3s', ...session], t.env)
+    assert.equal(drain.code, 0, drain.stderr)
+    await assertExactlyOnce(t, VOTERS)
+  })
+})
+
+describe('faults: the broker and Postgres killed (kill -9) and restarted mid-run', function () {
+  this.timeout(6 * 60_000)
+  const VOTERS = 8000
+  const session = ['--session-timeout', '6s']
+  let t: TestEnv
+  before(async function () {
+    if (!(await localServices())) this.skip() // KAFKA_BROKERS / DATABASE_URL: not ours to kill
+    t = await prepare(VOTERS)
+  })
+  after(async () => {
+    killAllCli()
+    await restartServices() // whatever happened, the rest of the suite gets its services back
+    await t?.drop()
+  })
+
+  it('carries on exactly, never takes an outage for idle, and stops promptly on SIGTERM afterwards', async () => {
+    const vote = startCli(['vote', '--rate', '300', '--exit-when-idle', '3s', ...session], t.env)
+    const aggregate = startCli(['aggregate', '--exit-when-idle', '3s', ...session], t.env)
+    const running = async (what: string) => {
+      for (const [name, child] of [['vote', vote], ['aggregate', aggregate]] as const) {
+        if (child.exitCode !== null) assert.fail(`${name} exited ${what} (exit ${child.exitCode}): ${(await waitFor(child)).stderr.slice(-3000)}`)
+      }
+    }
+    // Both must be under way (joined, counting) before the broker goes.
+    await until(async () => (await count(t, 'aggregator_counted_votes')) > 0, 60_000, 'vote and aggregate under way')
+    await killBroker()
+    await sleep(7000) // more than --exit-when-idle: no fetch succeeds, so this is not idle
+    await running('during the broker outage')
+    await restartServices()
+    await sleep(5000)
+    await killPostgres()
+    await sleep(5000)
+    await running('during the Postgres outage')
+    await restartServices()
+    await sleep(4000)
+    await running('after the outages')
+    await Promise.all([stopCleanly(vote, 'vote'), stopCleanly(aggregate, 'aggregate')])
+
+    const rest = await runJson(['vote', '--exit-when-idle', '3s', ...session], t.env)
+    assert.equal(rest.code, 0, rest.stderr)
+    const drain = await runJson(['aggregate', '--exit-when-idle', '3s', ...session], t.env)
+    assert.equal(drain.code, 0, drain.stderr)
+    await assertExactlyOnce(t, VOTERS)
   })
 })

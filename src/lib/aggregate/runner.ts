@@ -89,10 +89,10 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
   }, Math.max(10, Math.floor(publishEvery / 2)))
 
   try {
-    await producer.connect()
+    await producer.connect().catch((error: unknown) => lifecycle.fail(error))
     // Totals committed by an earlier run that crashed before publishing them go out now.
-    await publish(true)
-    await runMember(consumer, lifecycle, names.votes, {
+    if (!lifecycle.error) await publish(true)
+    if (!lifecycle.error) await runMember(consumer, lifecycle, names.votes, {
       autoCommit: false,
       eachBatchAutoResolve: false,
       // Every partition's batch in its own Postgres transaction at once: the database work overlaps.

@@ -105,56 +105,68 @@ export class MemberLifecycle {
 /** Errors no rejoin can mend: wrong credentials or permissions, a broker too old. */
 const FATAL_KAFKA = /AUTHORIZATION_FAILED|SASL|UNSUPPORTED|NotImplemented|INVALID_CONFIG/
 
-function healable(error: Error): boolean {
-  const {name, type} = error as Error & {type?: string}
-  return name.startsWith('KafkaJS') && !FATAL_KAFKA.test(`${name} ${type ?? ''}`)
+function rootCause(error: Error): Error & {retriable?: boolean; type?: string} {
+  const cause = (error as {cause?: unknown}).cause
+  return cause instanceof Error ? rootCause(cause) : error
 }
 
-/** How many crashes in a row (without a successful join between them) a member rejoins after. */
+/** How many non-retriable crashes in a row (no successful join between them) a member rejoins after. */
 const MAX_HEALS = 20
 
 /**
- * Runs a group member until it is asked to stop. kafkajs restarts a consumer only after
- * errors it calls retriable; a member that was paused past its session (the coordinator
- * no longer knows it) or lost its coordinator can crash for good instead. Such a member
- * rejoins here, with backoff, so a long-lived member heals itself; only errors no rejoin
- * can mend (credentials, permissions) or one crash after another stop it.
+ * Runs a group member until it is asked to stop, and is the only one that (re)starts it:
+ * kafkajs' own restart after a crash is switched off (see memberConsumer), because a restart
+ * still joining when the consumer is disconnected survives the disconnect and keeps the
+ * process alive, fetching, after SIGTERM. Here every start is awaited before disconnecting.
+ * A member that crashed (a broker outage, or paused past its session so the coordinator no
+ * longer knows it) rejoins with backoff, so a long-lived member heals itself; only errors
+ * no rejoin can mend (credentials, permissions), a crash that is not Kafka's, or one
+ * non-retriable crash after another stop it.
  */
 export async function runMember(consumer: Consumer, lifecycle: MemberLifecycle, topic: string, config: ConsumerRunConfig): Promise<void> {
   let heals = 0
+  let crashes = 0
   consumer.on(consumer.events.GROUP_JOIN, () => {
     heals = 0
+    crashes = 0
   })
-  let rejoin: (() => void) | undefined
-  consumer.on(consumer.events.CRASH, (event) => {
-    if (event.payload.restart || lifecycle.abort.signal.aborted) return
-    const error = event.payload.error
-    if (!healable(error) || ++heals > MAX_HEALS) lifecycle.fail(error)
-    else rejoin?.()
-  })
-  let running: Promise<void> | undefined
-  const start = async () => {
-    await consumer.connect()
-    running = consumer.run(config)
-    running.catch((error: unknown) => lifecycle.fail(error))
+  let starting: Promise<void> = Promise.resolve()
+  const start = () => {
+    starting = starting
+      .then(async () => {
+        if (lifecycle.abort.signal.aborted) return
+        await consumer.connect()
+        // Resolves once this start joined the group or crashed (the crash comes as an event).
+        await consumer.run(config)
+      })
+      // A start that cannot even connect (the broker still down) is a crash like any other.
+      .catch(crashed)
   }
-  try {
-    await consumer.connect()
-    await consumer.subscribe({topic, fromBeginning: true})
-    // Not awaited: a signal must be able to stop us while the group join is still going on.
-    running = consumer.run(config)
-    running.catch((error: unknown) => lifecycle.fail(error))
-    rejoin = () => {
-      const backoff = Math.min(200 * 2 ** heals, 5000)
-      setTimeout(() => {
-        if (!lifecycle.abort.signal.aborted) start().catch((error: unknown) => lifecycle.fail(error))
-      }, backoff).unref()
+  function crashed(error: Error) {
+    if (lifecycle.abort.signal.aborted) return
+    const cause = rootCause(error)
+    const retriable = error.name === 'KafkaJSNumberOfRetriesExceeded' || cause.retriable === true
+    if (!error.name.startsWith('KafkaJS') || FATAL_KAFKA.test(`${error.name} ${cause.name} ${cause.type ?? ''}`) || (!retriable && ++heals > MAX_HEALS)) {
+      lifecycle.fail(error)
+      return
     }
+    const backoff = Math.min(200 * 2 ** Math.min(crashes++, 5), 5000)
+    setTimeout(start, backoff).unref()
+  }
+  consumer.on(consumer.events.CRASH, ({payload: {error}}) => crashed(error))
+  try {
+    try {
+      await consumer.connect()
+      await consumer.subscribe({topic, fromBeginning: true})
+    } catch (error) {
+      return lifecycle.fail(error)
+    }
+    // Not awaited: a signal must be able to stop us while the group join is still going on.
+    start()
     await lifecycle.untilStopped()
   } finally {
-    rejoin = undefined
-    // Disconnecting while run() is still joining leaves kafkajs fetching forever; let the join finish first.
-    await running?.catch(() => {})
+    // Disconnecting while a start is still joining leaves kafkajs fetching forever; let it finish first.
+    await starting.catch(() => {})
     await consumer.disconnect().catch(() => {})
   }
 }
@@ -170,6 +182,8 @@ export function memberConsumer(kafka: Kafka, groupId: string, sessionTimeoutMs: 
     sessionTimeout: sessionTimeoutMs,
     heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 5)),
     rebalanceTimeout: 30_000,
+    // runMember restarts crashed members itself, so that no restart outlives a disconnect.
+    retry: {retries: 5, restartOnFailure: async () => false},
     ...tuning,
   })
 }

@@ -150,10 +150,10 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     }
   }
 
-  await admin.connect()
   try {
+    await admin.connect().catch((error: unknown) => lifecycle.fail(error))
     const timer = options.durationMs ? setTimeout(() => lifecycle.stop('duration'), options.durationMs) : undefined
-    await runMember(consumer, lifecycle, names.voters, {
+    if (!lifecycle.error) await runMember(consumer, lifecycle, names.voters, {
       autoCommit: false,
       eachBatchAutoResolve: false,
       // The token bucket is shared, so the rate holds across partitions processed side by side.
