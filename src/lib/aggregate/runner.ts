@@ -72,7 +72,7 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
       dirty = new Set()
       waiting = []
       try {
-        stats.published += await withRetry(() => publishTotals(pool, producer, names, all ? undefined : [...keys]))
+        stats.published += await withRetry(() => publishTotals(pool, producer, names, all ? undefined : [...keys]), {signal: lifecycle.abort.signal})
         lastPublish = Date.now()
         for (const t of times) histogram.recordValue(Math.max(1, lastPublish - t))
       } catch (error) {

@@ -65,9 +65,23 @@ export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions
     } catch (error) {
       if (attempt >= attempts || !isTransient(error) || options.signal?.aborted) throw error
       options.onRetry?.(error, attempt)
-      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** (attempt - 1), 5000)))
+      await pauseFor(Math.min(200 * 2 ** (attempt - 1), 5000), options.signal)
     }
   }
+}
+
+/** Waits, but ends early when the signal aborts: a stop never waits out a backoff. */
+export function pauseFor(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, {once: true})
+  })
 }
 
 /** CREATE DATABASE when missing (Postgres has no IF NOT EXISTS for it); the name is ours, never user input. */

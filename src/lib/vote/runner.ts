@@ -2,7 +2,7 @@ import type {EachBatchPayload, Kafka, KafkaMessage, Producer} from 'kafkajs'
 import type pg from 'pg'
 
 import {isolateDataErrors} from '../db/isolate.js'
-import {withRetry, withTransaction} from '../db/pool.js'
+import {pauseFor, withRetry, withTransaction} from '../db/pool.js'
 import {configError, describeCause, unavailableError} from '../errors.js'
 import {FencedError, isFencingError, PartitionProducers} from '../kafka/fencing.js'
 import {MemberLifecycle, memberConsumer, runMember} from '../kafka/lifecycle.js'
@@ -145,7 +145,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
         if (error instanceof FencedError || isFencingError(error)) return 'fenced'
         if (attempt >= 25 || gone()) throw error
         if (attempt === 1 || attempt % 5 === 0) process.stderr.write(`retrying a chunk after: ${describeCause(error)}\n`)
-        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** attempt, 5000)))
+        await pauseFor(Math.min(250 * 2 ** attempt, 5000), lifecycle.abort.signal)
       }
     }
   }
