@@ -9,41 +9,11 @@ import type {ChildProcess} from 'node:child_process'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {VoterFactory} from '../../src/lib/generate/voters.js'
 import {killAllCli, runJson, startCli, waitFor, type CliResult} from '../helpers/cli.js'
-import {count, ok, produce, readTopic, sql, type KafkaRecord} from '../helpers/pipeline.js'
-import {freshEnv, type TestEnv} from '../helpers/services.js'
+import {assertExactlyOnce, count, prepare, produce, readTopic, sql, until} from '../helpers/pipeline.js'
+import type {TestEnv} from '../helpers/services.js'
 import {killBroker, killPostgres, localServices, restartServices} from '../helpers/outages.js'
 
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-interface VerifyJson {
-  ok: boolean
-  votes: number
-  differences: unknown[]
-}
-
-/** verify exits 0, every registered voter voted once, and votes_topic holds one committed record per voter. */
-async function assertExactlyOnce(t: TestEnv, voters: number, ignore: (record: KafkaRecord) => boolean = () => false): Promise<void> {
-  const verify = await runJson<VerifyJson>(['verify'], t.env)
-  assert.equal(verify.code, 0, `verify: ${JSON.stringify(verify.json.differences?.slice(0, 5))} ${verify.stderr}`)
-  assert.equal(verify.json.votes, voters)
-  assert.equal(await count(t, 'votes'), voters, 'every registered voter voted once')
-  const perVoter = new Map<string, number>()
-  for (const record of await readTopic(t, topicNames(t.env).votes)) {
-    if (!ignore(record)) perVoter.set(record.key ?? '', (perVoter.get(record.key ?? '') ?? 0) + 1)
-  }
-  const twice = [...perVoter].filter(([, n]) => n > 1)
-  assert.deepEqual(twice.slice(0, 5), [], `${twice.length} voters have more than one record on votes_topic`)
-  assert.equal(perVoter.size, voters, 'one votes_topic record per voter')
-}
-
-async function prepare(voters: number, partitions = 6): Promise<TestEnv> {
-  const t = await freshEnv()
-  await ok(t, 'init-db', '--partitions', String(partitions))
-  await ok(t, 'seed-candidates')
-  await ok(t, 'register-voters', '--count', String(voters))
-  return t
-}
 
 describe('faults: poison records on voters_topic and votes_topic', function () {
   this.timeout(5 * 60_000)
@@ -111,15 +81,6 @@ describe('faults: poison records on voters_topic and votes_topic', function () {
     await assertExactlyOnce(t, VOTERS, (r) => injected.has(r.value ?? ''))
   })
 })
-
-/** Polls a condition (a state, not a time) until it holds; fails after `limitMs`. */
-async function until(condition: () => Promise<boolean>, limitMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + limitMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`not reached within ${limitMs / 1000} s: ${what}`)
-    await sleep(250)
-  }
-}
 
 /** SIGSTOPs a process for `ms` (past the session timeout: the group evicts it), then resumes it. */
 async function pause(child: ChildProcess, ms: number, log: string[], name: string): Promise<void> {

@@ -9,8 +9,11 @@ import pg from 'pg'
 
 import {postgresPoolConfig} from '../../src/lib/config/settings.js'
 import {createKafka} from '../../src/lib/kafka/client.js'
-import {runCli, type CliResult} from './cli.js'
-import type {TestEnv} from './services.js'
+import {topicNames} from '../../src/lib/kafka/topics.js'
+import {runCli, runJson, type CliResult} from './cli.js'
+import {freshEnv, type TestEnv} from './services.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export interface KafkaRecord {
   key: string | null
@@ -160,5 +163,43 @@ export async function produce(t: TestEnv, topic: string, messages: Array<{key: s
     await producer.send({topic, acks: -1, messages})
   } finally {
     await producer.disconnect()
+  }
+}
+
+interface VerifyJson {
+  ok: boolean
+  votes: number
+  differences: unknown[]
+}
+
+/** verify exits 0, every registered voter voted once, and votes_topic holds one committed record per voter. */
+export async function assertExactlyOnce(t: TestEnv, voters: number, ignore: (record: KafkaRecord) => boolean = () => false): Promise<void> {
+  const verify = await runJson<VerifyJson>(['verify'], t.env)
+  assert.equal(verify.code, 0, `verify: ${JSON.stringify(verify.json.differences?.slice(0, 5))} ${verify.stderr}`)
+  assert.equal(verify.json.votes, voters)
+  assert.equal(await count(t, 'votes'), voters, 'every registered voter voted once')
+  const perVoter = new Map<string, number>()
+  for (const record of await readTopic(t, topicNames(t.env).votes)) {
+    if (!ignore(record)) perVoter.set(record.key ?? '', (perVoter.get(record.key ?? '') ?? 0) + 1)
+  }
+  const twice = [...perVoter].filter(([, n]) => n > 1)
+  assert.deepEqual(twice.slice(0, 5), [], `${twice.length} voters have more than one record on votes_topic`)
+  assert.equal(perVoter.size, voters, 'one votes_topic record per voter')
+}
+
+export async function prepare(voters: number, partitions = 6): Promise<TestEnv> {
+  const t = await freshEnv()
+  await ok(t, 'init-db', '--partitions', String(partitions))
+  await ok(t, 'seed-candidates')
+  await ok(t, 'register-voters', '--count', String(voters))
+  return t
+}
+
+/** Polls a condition (a state, not a time) until it holds; fails after `limitMs`. */
+export async function until(condition: () => Promise<boolean>, limitMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + limitMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`not reached within ${limitMs / 1000} s: ${what}`)
+    await sleep(250)
   }
 }
