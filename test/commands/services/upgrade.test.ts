@@ -12,6 +12,7 @@ import {promisify} from 'node:util'
 import pg from 'pg'
 
 import {readState, withPassword} from '../../../src/lib/config/state.js'
+import {sharedHomeDir} from '../../../src/lib/services/postgres-home.js'
 import {freePort} from '../../../src/lib/services/process.js'
 import {runJson} from '../../helpers/cli.js'
 import {baseSettings, modeOf, tryConnect} from '../../helpers/services.js'
@@ -80,7 +81,7 @@ describe('services up on a state folder from an earlier version', function () {
     await runJson(['services', 'down'], env).catch(() => {})
     await stopQuietly(upgradedDataDir)
     await stopQuietly(legacy?.dataDir)
-    if (upgradedDataDir && !upgradedDataDir.startsWith(home)) await rm(path.dirname(upgradedDataDir), {recursive: true, force: true})
+    await rm(sharedHomeDir(home), {recursive: true, force: true})
     await rm(home, {recursive: true, force: true})
   })
 
