@@ -27,17 +27,9 @@ KRaft broker run from Apache Kafka's own jars (resolved with Maven). Idempotent:
       onStep: (message) => {
         if (spinning) ux.action.status = message
       },
-    }).then(
-      (result) => {
-        if (spinning) ux.action.stop()
-        return result
-      },
-      (error: unknown) => {
-        // Never "done" before an error; the spinner also holds stderr until it stops, so stop it first.
-        if (spinning) ux.action.stop('failed')
-        throw error
-      },
-    )
+    })
+    // Only on success: a failure stops the spinner with "failed" before its error (BaseCommand.catch), never "done".
+    if (spinning) ux.action.stop()
     const seconds = (Date.now() - started) / 1000
     if (!this.jsonEnabled()) {
       this.log(renderStatusTable(services))
