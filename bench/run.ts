@@ -8,7 +8,8 @@ import path from 'node:path'
 import pg from 'pg'
 
 import {kafkaClasspath} from '../src/lib/services/kafka-local.js'
-import {stateDir} from '../src/lib/config/state.js'
+import {resolveSettings} from '../src/lib/config/settings.js'
+import {readState, stateDir} from '../src/lib/config/state.js'
 import {topicNames} from '../src/lib/kafka/topics.js'
 import {ROOT, runCli, startCli, stopAllChildren} from './lib/cli.js'
 import {KafkaProbe} from './lib/kafka.js'
@@ -107,7 +108,8 @@ async function main(): Promise<void> {
       const kafka = json.services.find((s) => s.service === 'kafka')!
       const postgres = json.services.find((s) => s.service === 'postgres')!
       if (!kafka.healthy || !postgres.healthy) throw new Error('services are not healthy')
-      adminUrl = postgres.address.includes('*****') ? process.env.DATABASE_URL ?? '' : postgres.address
+      // status redacts passwords; the real URL comes from the resolution every command uses (env, else the local state).
+      adminUrl = resolveSettings({}, process.env, await readState()).postgres.url
       Object.assign(results.machine, {kafka: kafka.version, postgres: postgres.version, kafkaBrokers: kafka.address})
       await createDatabase(adminUrl, database)
       databaseCreated = true

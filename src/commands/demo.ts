@@ -3,6 +3,7 @@ import path from 'node:path'
 import {Flags, ux} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
+import {redactUrl} from '../lib/config/redact.js'
 import {stateDir} from '../lib/config/state.js'
 import {resolveSettings} from '../lib/config/settings.js'
 import {connectPool, withTransaction} from '../lib/db/pool.js'
@@ -92,7 +93,7 @@ q or Ctrl-C stops everything cleanly, then verify runs. Without a TTY it runs to
     }
     const result = await verify(pool, kafka, admin, names, DEMO_NAMESPACE)
     this.note(result.ok ? `verify: OK, ${result.votes} votes, aggregates match Postgres.` : `verify: ${result.differences.length} differences`)
-    this.note(`Inspect it later: ELECTION_NAMESPACE=${DEMO_NAMESPACE} DATABASE_URL=${url} election verify`)
+    this.note(`Inspect it later: ELECTION_NAMESPACE=${DEMO_NAMESPACE} DATABASE_URL=${redactUrl(url)} election verify`)
     if (!result.ok) process.exitCode = 1
     return {voters: this.flags.voters, verify: result}
   }

@@ -1,4 +1,4 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
+import {Command, Flags, Interfaces, ux} from '@oclif/core'
 
 import {describeSettings, resolveSettings, type Settings} from './config/settings.js'
 import {scrubText} from './config/redact.js'
@@ -140,6 +140,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     message = scrubText(oneLine(message), secrets)
     process.exitCode = code
+    // A spinner still running (demo's "Bringing up services") holds stderr until it stops: the error would never show.
+    if (ux.action.running) ux.action.stop('failed')
     if (this.jsonEnabled?.()) {
       this.logJson({error: {name, message, suggestions, exitCode: code}})
     } else {

@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto'
+import {stat} from 'node:fs/promises'
 
 import pg from 'pg'
 
@@ -52,5 +53,21 @@ export async function freshEnv(): Promise<TestEnv> {
       await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
       await client.end()
     },
+  }
+}
+
+export const modeOf = async (file: string) => (await stat(file)).mode & 0o777
+
+/** Connects and runs one query; resolves to the error when the server (or the driver) refuses. */
+export async function tryConnect(config: pg.ClientConfig): Promise<Error | undefined> {
+  const client = new pg.Client({...config, connectionTimeoutMillis: 5000})
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+    return undefined
+  } catch (error) {
+    return error as Error
+  } finally {
+    await client.end().catch(() => {})
   }
 }

@@ -1,4 +1,4 @@
-import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {chmod, chown, lstat, mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 /**
@@ -25,17 +25,75 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const stateFile = (dir: string) => path.join(dir, 'services.json')
 
+/** The generated password of the local Postgres superuser: the one secret of the state folder, in a file of its own. */
+export const postgresPasswordFile = (dir: string) => path.join(dir, 'postgres-password')
+
+/** The same connection URL with another password ('' for none). */
+export function withPassword(url: string, password: string): string {
+  const parsed = new URL(url)
+  parsed.password = password
+  return parsed.toString()
+}
+
+export async function readPostgresPassword(dir: string): Promise<string | undefined> {
+  const password = await readFile(postgresPasswordFile(dir), 'utf8').catch(() => '')
+  return password.trim() || undefined
+}
+
+/**
+ * The recorded state, with the local Postgres password put into its address, so every
+ * command connects with nothing configured. services.json itself never holds the password.
+ */
 export async function readState(dir = stateDir()): Promise<ServicesState> {
+  let state: ServicesState
   try {
-    return JSON.parse(await readFile(stateFile(dir), 'utf8')) as ServicesState
+    state = JSON.parse(await readFile(stateFile(dir), 'utf8')) as ServicesState
   } catch {
     return {}
   }
+  const password = state.postgres?.source === 'local' ? await readPostgresPassword(dir) : undefined
+  if (password) state.postgres!.address = withPassword(state.postgres!.address, password)
+  return state
 }
 
 export async function writeState(state: ServicesState, dir = stateDir()): Promise<void> {
-  await mkdir(dir, {recursive: true})
-  const tmp = `${stateFile(dir)}.${process.pid}.tmp`
-  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n')
-  await rename(tmp, stateFile(dir))
+  await ensurePrivateDir(dir)
+  const postgres = state.postgres?.source === 'local' ? {...state.postgres, address: withPassword(state.postgres.address, '')} : state.postgres
+  await writePrivateFile(stateFile(dir), JSON.stringify({...state, postgres}, null, 2) + '\n')
+}
+
+/** The state folder holds voters' data and a password: only its owner may enter it (also when it already exists). */
+export async function ensurePrivateDir(dir: string, owner?: {uid: number; gid: number}): Promise<void> {
+  await mkdir(dir, {recursive: true, mode: 0o700})
+  if (owner) await chown(dir, owner.uid, owner.gid)
+  await chmod(dir, 0o700)
+}
+
+/**
+ * Writes a file readable by its owner only, atomically: created 0600 under a temporary
+ * name (optionally given to `owner`), then renamed over the old one, so no reader ever
+ * sees it half-written or with wider permissions.
+ */
+export async function writePrivateFile(file: string, content: string, owner?: {uid: number; gid: number}): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`
+  try {
+    await writeFile(tmp, content, {mode: 0o600})
+    if (owner) await chown(tmp, owner.uid, owner.gid)
+    await rename(tmp, file)
+  } finally {
+    await rm(tmp, {force: true})
+  }
+}
+
+/**
+ * Takes group and other permissions off everything below `dir`: state folders written by
+ * earlier versions (0755 folders, 0644 files) and files that tools we run create with
+ * their own umask. Symbolic links are left alone (chmod would follow them).
+ */
+export async function lockDownTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, {withFileTypes: true, recursive: true}).catch(() => [])) {
+    const full = path.join(entry.parentPath, entry.name)
+    const mode = await lstat(full).then((s) => (s.isSymbolicLink() ? 0 : s.mode & 0o777), () => 0)
+    if (mode & 0o077) await chmod(full, mode & 0o700).catch(() => {})
+  }
 }

@@ -1,9 +1,10 @@
 import {DEFAULT_BROKERS, type KafkaSettings, type PostgresSettings, resolveSettings, type ConnectionFlags} from '../config/settings.js'
 import {redactUrl} from '../config/redact.js'
-import {readState, stateDir, writeState, type ServicesState} from '../config/state.js'
+import {ensurePrivateDir, lockDownTree, readState, stateDir, writeState, type ServicesState} from '../config/state.js'
 import {configError, unavailableError} from '../errors.js'
 import {composeStopKafka, composeUpKafka, dockerEngineRunning} from './docker.js'
 import {startLocalKafka} from './kafka-local.js'
+import {homeOf} from './postgres-home.js'
 import {startLocalPostgres, stopLocalPostgres} from './postgres-local.js'
 import {commandExists, isAlive, stopPid} from './process.js'
 import {probeKafka, probePostgres, waitUntilHealthy} from './probe.js'
@@ -46,13 +47,11 @@ async function upPostgres(settings: PostgresSettings, state: ServicesState, dir:
     // Nothing recorded: the state file keeps only what `up` started, so `down` can still stop it later.
     return
   }
-  const previous = state.postgres
-  if (previous?.source === 'local' && isAlive(previous.pid)) {
-    const probe = await probePostgres(settings, 5000)
-    if (probe.healthy) return onStep?.(`Postgres already running (pid ${previous.pid})`)
-  }
-  const started = await startLocalPostgres(dir, previous?.source === 'local' ? previous.port : undefined, onStep)
-  state.postgres = {source: 'local', address: started.url, pid: started.pid, port: started.port, dataDir: started.dataDir, version: started.version, startedAt: new Date().toISOString()}
+  // Always through startLocalPostgres, even when it runs: it adopts the server, and locks down one an earlier version left open.
+  const previous = state.postgres?.source === 'local' ? state.postgres : undefined
+  const started = await startLocalPostgres(dir, previous, onStep)
+  const startedAt = started.adopted && previous?.startedAt ? previous.startedAt : new Date().toISOString()
+  state.postgres = {source: 'local', address: started.url, pid: started.pid, port: started.port, dataDir: started.dataDir, version: started.version, startedAt}
 }
 
 async function upKafka(settings: KafkaSettings, state: ServicesState, dir: string, onStep?: (m: string) => void) {
@@ -90,10 +89,13 @@ export async function servicesUp(options: UpOptions = {}): Promise<ServiceStatus
   const state = await readState(dir)
   const before = settingsFor(options, state)
   try {
+    await ensurePrivateDir(dir)
     await upPostgres(before.postgres, state, dir, options.onStep)
     await upKafka(before.kafka, state, dir, options.onStep)
   } finally {
     await writeState(state, dir)
+    // What earlier versions (or tools with their own umask, such as Maven) left open to others.
+    await lockDownTree(dir)
   }
   const after = settingsFor(options, state)
   options.onStep?.('Waiting for Kafka and Postgres to answer')
@@ -101,7 +103,8 @@ export async function servicesUp(options: UpOptions = {}): Promise<ServiceStatus
     waitUntilHealthy(() => probeKafka(after.kafka, 5000), KAFKA_START_TIMEOUT),
     waitUntilHealthy(() => probePostgres(after.postgres, 5000), POSTGRES_START_TIMEOUT),
   ])
-  if (!postgres.healthy) throw unavailableError(`Postgres at ${redactUrl(after.postgres.url)} did not become healthy: ${postgres.error}`, undefined, `see ${dir}/postgres/server.log`)
+  const postgresLog = state.postgres?.dataDir ? homeOf(state.postgres.dataDir).logFile : 'the Postgres server log'
+  if (!postgres.healthy) throw unavailableError(`Postgres at ${redactUrl(after.postgres.url)} did not become healthy: ${postgres.error}`, undefined, `see ${postgresLog}`)
   if (!kafka.healthy) throw unavailableError(`Kafka at ${after.kafka.brokers.join(',')} did not become healthy within ${KAFKA_START_TIMEOUT / 1000} s: ${kafka.error}`, undefined, `see ${dir}/kafka/server.log`)
   return servicesStatus(options)
 }
@@ -120,11 +123,9 @@ export async function servicesDown(options: UpOptions = {}): Promise<{stopped: s
     await composeStopKafka().catch(() => {})
     stopped.push('kafka')
   }
-  if (state.postgres?.source === 'local' && state.postgres.pid && isAlive(state.postgres.pid)) {
-    options.onStep?.(`Stopping Postgres (pid ${state.postgres.pid})`)
-    await stopLocalPostgres(state.postgres.dataDir!)
-    await stopPid(state.postgres.pid, 10_000)
-    stopped.push('postgres')
+  if (state.postgres?.source === 'local' && state.postgres.dataDir) {
+    if (isAlive(state.postgres.pid)) options.onStep?.(`Stopping Postgres (pid ${state.postgres.pid})`)
+    if (await stopLocalPostgres(state.postgres.dataDir)) stopped.push('postgres')
   }
   // Keep ports and data paths so the next `up` reuses them; only the processes are gone.
   if (state.kafka && state.kafka.source !== 'docker') delete state.kafka.pid

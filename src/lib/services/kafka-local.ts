@@ -1,10 +1,11 @@
 import {spawn, execFile} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync, openSync, closeSync} from 'node:fs'
-import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {chmod, readFile} from 'node:fs/promises'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
+import {ensurePrivateDir, writePrivateFile} from '../config/state.js'
 import {unavailableError} from '../errors.js'
 import {kafkaPom} from './paths.js'
 import {freePort} from './process.js'
@@ -36,7 +37,7 @@ export async function kafkaClasspath(dir: string, onStep?: (message: string) => 
     if (classpath.split(path.delimiter).every((jar) => existsSync(jar))) return classpath
   }
   onStep?.('Resolving Apache Kafka jars with Maven (first run downloads ~100 MB into ~/.m2)')
-  await mkdir(path.dirname(cache), {recursive: true})
+  await ensurePrivateDir(path.dirname(cache))
   try {
     await run('mvn', ['-q', '-B', '-f', kafkaPom, 'dependency:build-classpath', `-Dmdep.outputFile=${cache}`], {
       timeout: 15 * 60_000,
@@ -46,6 +47,7 @@ export async function kafkaClasspath(dir: string, onStep?: (message: string) => 
     const output = (error as {stdout?: string}).stdout?.split('\n').find((l) => l.includes('ERROR')) ?? String(error)
     throw unavailableError(`Maven could not resolve Apache Kafka from ${kafkaPom}: ${output.trim()}`, error, 'check that Maven Central is reachable, or set KAFKA_BROKERS to an existing cluster')
   }
+  await chmod(cache, 0o600)
   return (await readFile(cache, 'utf8')).trim()
 }
 
@@ -104,6 +106,12 @@ async function portOrFree(preferred: number | undefined): Promise<number> {
   return freePort()
 }
 
+/**
+ * The command run through `sh` with umask 077, so every file it creates (segments, logs,
+ * checkpoints of topics created later) is its owner's only. `exec` keeps the pid ours to stop.
+ */
+const ownerOnly = (command: string, args: string[]): [string, string[]] => ['sh', ['-c', 'umask 077 && exec "$0" "$@"', command, ...args]]
+
 /** Formats storage once, then starts kafka.Kafka as a detached JVM that outlives this process. */
 export async function startLocalKafka(
   dir: string,
@@ -113,28 +121,28 @@ export async function startLocalKafka(
   const classpath = await kafkaClasspath(dir, onStep)
   const home = path.join(dir, 'kafka')
   const dataDir = path.join(home, 'data')
-  await mkdir(dataDir, {recursive: true})
+  await ensurePrivateDir(home)
+  await ensurePrivateDir(dataDir)
   const port = await portOrFree(previous.port)
   const controllerPort = await portOrFree(previous.controllerPort)
   const config = path.join(home, 'server.properties')
-  await writeFile(config, serverProperties(dataDir, port, controllerPort))
+  await writePrivateFile(config, serverProperties(dataDir, port, controllerPort))
   const log4j = path.join(home, 'log4j2.properties')
-  await writeFile(log4j, LOG4J(path.join(home, 'server.log')))
+  await writePrivateFile(log4j, LOG4J(path.join(home, 'server.log')))
   const javaArgs = ['-cp', classpath, `-Dlog4j2.configurationFile=${log4j}`]
 
   if (!existsSync(path.join(dataDir, 'meta.properties'))) {
     onStep?.('Formatting Kafka storage (KRaft)')
-    const {stdout} = await run('java', [...javaArgs, 'kafka.tools.StorageTool', 'random-uuid'])
+    const {stdout} = await run(...ownerOnly('java', [...javaArgs, 'kafka.tools.StorageTool', 'random-uuid']))
     const clusterId = stdout.trim().split('\n').pop()!
-    await run('java', [...javaArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, '--ignore-formatted'])
+    await run(...ownerOnly('java', [...javaArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, '--ignore-formatted']))
   }
 
   onStep?.(`Starting Apache Kafka broker on 127.0.0.1:${port}`)
-  const out = openSync(path.join(home, 'stdout.log'), 'a')
+  const out = openSync(path.join(home, 'stdout.log'), 'a', 0o600)
   const heap = process.env.ELECTION_KAFKA_HEAP ?? '1g'
   const child = spawn(
-    'java',
-    [`-Xmx${heap}`, '-Xms256m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...javaArgs, 'kafka.Kafka', config],
+    ...ownerOnly('java', [`-Xmx${heap}`, '-Xms256m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...javaArgs, 'kafka.Kafka', config]),
     {detached: true, stdio: ['ignore', out, out]},
   )
   closeSync(out)

