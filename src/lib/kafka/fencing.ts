@@ -33,11 +33,11 @@ export interface OwnershipConfirmations {
 export interface AcquiredProducer {
   producer: Producer
   /**
-   * Set when the producer was just initialised: the group's committed offset of the partition,
-   * read after the initialisation fenced any earlier owner, so it includes everything that
-   * owner committed. Records below it are done and must be skipped.
+   * The group's committed offset of the partition, read when the producer was initialised,
+   * after the initialisation fenced any earlier owner: it includes everything that owner
+   * committed. Records below it are done and must be skipped.
    */
-  committedOffset?: bigint
+  committedOffset: bigint
 }
 
 /**
@@ -64,7 +64,7 @@ export class PartitionProducers {
 
   async acquire(partition: number): Promise<AcquiredProducer> {
     const existing = this.producers.get(partition)
-    if (existing) return {producer: (await existing).producer}
+    if (existing) return existing
     const fenced = this.fencedAt.get(partition)
     if (fenced !== undefined && this.ownership.confirmations <= fenced) throw new FencedError(partition)
     this.fencedAt.delete(partition)

@@ -99,7 +99,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     const {batch} = payload
     // The producer first: a new one fences any earlier owner of the partition and tells what it committed.
     const {producer, committedOffset} = await producers.acquire(batch.partition)
-    const messages = committedOffset === undefined ? chunk : chunk.filter((m) => BigInt(m.offset) >= committedOffset)
+    const messages = chunk.filter((m) => BigInt(m.offset) >= committedOffset)
     const last = chunk[chunk.length - 1]!
     if (messages.length > 0) {
       // Tokens first: a vote's voting_time is when it is cast, not when it started waiting for the rate.
