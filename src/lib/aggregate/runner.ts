@@ -6,7 +6,7 @@ import {isolateDataErrors} from '../db/isolate.js'
 import {withRetry, withTransaction} from '../db/pool.js'
 import {describeCause, unavailableError} from '../errors.js'
 import {MemberLifecycle, memberConsumer, runMember} from '../kafka/lifecycle.js'
-import {deadLetter, decode, voteSchema, type Rejected} from '../kafka/messages.js'
+import {deadLetter, decode, voteSchema, type Rejected, type Rejection} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {publishTotals} from './publish.js'
 import {countVotes, dimensionKey, keysOf, type CountedVote, type DimensionKey, type VoteClaim} from './store.js'
@@ -108,23 +108,23 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
         await lifecycle.track(async () => {
           const claims: Array<{claim: VoteClaim; message: KafkaMessage}> = []
           const rejected: Rejected[] = []
-          const reject = (message: KafkaMessage, reason: string) => rejected.push({reason, key: message.key, value: message.value, offset: message.offset})
+          const reject = (message: KafkaMessage, {reason, category}: Rejection) => rejected.push({reason, category, key: message.key, value: message.value, offset: message.offset})
           for (const message of batch.messages) {
             const decoded = decode(voteSchema, message.value)
             if (decoded.ok) claims.push({claim: {voter_id: decoded.value.voter_id, candidate_id: decoded.value.candidate_id}, message})
-            else reject(message, decoded.reason)
+            else reject(message, decoded)
           }
           const {results, refused} = await isolateDataErrors(claims, async (part) => {
             const outcomes = await withRetry(() => withTransaction(pool, (client) => countVotes(client, part.map((p) => p.claim))), {signal: lifecycle.abort.signal})
             return outcomes.map((outcome, i) => ({outcome, message: part[i]!.message}))
           })
-          for (const {item, reason} of refused) reject(item.message, reason)
+          for (const {item, reason} of refused) reject(item.message, {reason, category: 'postgres_rejected'})
           const counted: CountedVote[] = []
           let duplicates = 0
           for (const {outcome, message} of results.flat()) {
             if (outcome.kind === 'counted') counted.push(outcome.vote)
             else if (outcome.kind === 'duplicate') duplicates++
-            else reject(message, outcome.reason)
+            else reject(message, outcome)
           }
           if (rejected.length) {
             await producer.send({topic: names.deadLetter, acks: -1, messages: rejected.map((r) => deadLetter(batch.topic, batch.partition, r))})

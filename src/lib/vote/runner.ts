@@ -6,7 +6,7 @@ import {pauseFor, withRetry, withTransaction} from '../db/pool.js'
 import {configError, describeCause, unavailableError} from '../errors.js'
 import {FencedError, isFencingError, PartitionProducers} from '../kafka/fencing.js'
 import {MemberLifecycle, memberConsumer, runMember} from '../kafka/lifecycle.js'
-import {deadLetter, decode, voterSchema, type Rejected} from '../kafka/messages.js'
+import {deadLetter, decode, voterSchema, type Rejected, type Rejection} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {Preferences} from './preferences.js'
 import {chunkSizeFor, TokenBucket} from './rate.js'
@@ -82,15 +82,15 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   }
 
   /** Stores the ballots; a ballot Postgres refuses for a data reason is isolated and dead-lettered, never retried. */
-  const store = async (ballots: Array<{ballot: Ballot; message: KafkaMessage}>, reject: (message: KafkaMessage, reason: string) => void) => {
+  const store = async (ballots: Array<{ballot: Ballot; message: KafkaMessage}>, reject: (message: KafkaMessage, rejection: Rejection) => void) => {
     const {results, refused} = await isolateDataErrors(ballots, async (part) => ({
       part,
       stored: await withRetry(() => withTransaction(pool, (client) => castVotes(client, part.map((p) => p.ballot))), {signal: lifecycle.abort.signal}),
     }))
-    for (const {item, reason} of refused) reject(item.message, reason)
+    for (const {item, reason} of refused) reject(item.message, {reason, category: 'postgres_rejected'})
     for (const {part, stored} of results) {
       // The dead letter holds the offending record itself, whatever its key.
-      for (const id of stored.unknown) reject(part.find((p) => p.ballot.voter_id === id)!.message, 'unknown voter: not in the voters table')
+      for (const id of stored.unknown) reject(part.find((p) => p.ballot.voter_id === id)!.message, {reason: 'unknown voter: not in the voters table', category: 'unknown_voter'})
     }
     return {votes: results.flatMap((r) => r.stored.votes), inserted: results.reduce((n, r) => n + r.stored.inserted, 0)}
   }
@@ -106,13 +106,13 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
       await bucket?.take(messages.length)
       const votingTime = new Date().toISOString()
       const rejected: Rejected[] = []
-      const reject = (message: KafkaMessage, reason: string) => rejected.push({reason, key: message.key, value: message.value, offset: message.offset})
+      const reject = (message: KafkaMessage, {reason, category}: Rejection) => rejected.push({reason, category, key: message.key, value: message.value, offset: message.offset})
       const ballots: Array<{ballot: Ballot; message: KafkaMessage}> = []
       const seen = new Set<string>()
       for (const message of messages) {
         const decoded = decode(voterSchema, message.value)
         if (!decoded.ok) {
-          reject(message, decoded.reason)
+          reject(message, decoded)
           continue
         }
         const voter = decoded.value
