@@ -8,6 +8,7 @@ import {FencedError, isFencingError, PartitionProducers} from '../kafka/fencing.
 import {MemberLifecycle, memberConsumer, runMember} from '../kafka/lifecycle.js'
 import {deadLetter, decode, voterSchema, type Rejected, type Rejection} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
+import {VoteMetrics} from '../metrics/pipeline.js'
 import {Preferences} from './preferences.js'
 import {chunkSizeFor, TokenBucket} from './rate.js'
 import {castVotes, loadCandidates, type Ballot, type StoredVote} from './store.js'
@@ -22,6 +23,8 @@ export interface VoteOptions {
   idleMs?: number
   sessionTimeoutMs: number
   onProgress?: (stats: VoteStats) => void
+  /** Where the run is counted for Prometheus; a private, unserved set when omitted. */
+  metrics?: VoteMetrics
 }
 
 export interface VoteStats {
@@ -44,7 +47,8 @@ export interface VoteStats {
  * KIP-447 group fencing).
  */
 export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, options: VoteOptions): Promise<VoteStats> {
-  const candidates = await withRetry(() => loadCandidates(pool))
+  const metrics = options.metrics ?? new VoteMetrics()
+  const candidates = await withRetry(() => loadCandidates(pool), {onRetry: metrics.retried})
   if (candidates.length === 0) throw configError('no candidates found in database', 'run `election seed-candidates`')
   const preferences = new Preferences(candidates, options.seed)
   const chunkSize = chunkSizeFor(options.rate)
@@ -56,6 +60,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     maxWaitTimeInMs: 200,
   })
   const lifecycle = new MemberLifecycle(consumer, options.idleMs, options.stopSignal)
+  metrics.observe(consumer)
   const admin = kafka.admin()
   const producers = new PartitionProducers(kafka, admin, names.groups.vote, names.voters, lifecycle, (partition) => `${names.groups.vote}-${names.voters}-${partition}`)
 
@@ -75,8 +80,10 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
       await Promise.all(sends)
       await transaction.sendOffsets({consumerGroupId: names.groups.vote, topics: [{topic, partitions: [{partition, offset: nextOffset}]}]})
       await transaction.commit()
+      metrics.transaction('committed')
     } catch (error) {
       await transaction.abort().catch(() => {})
+      metrics.transaction('aborted')
       throw error
     }
   }
@@ -85,7 +92,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   const store = async (ballots: Array<{ballot: Ballot; message: KafkaMessage}>, reject: (message: KafkaMessage, rejection: Rejection) => void) => {
     const {results, refused} = await isolateDataErrors(ballots, async (part) => ({
       part,
-      stored: await withRetry(() => withTransaction(pool, (client) => castVotes(client, part.map((p) => p.ballot))), {signal: lifecycle.abort.signal}),
+      stored: await withRetry(() => withTransaction(pool, (client) => castVotes(client, part.map((p) => p.ballot))), {signal: lifecycle.abort.signal, onRetry: metrics.retried}),
     }))
     for (const {item, reason} of refused) reject(item.message, {reason, category: 'postgres_rejected'})
     for (const {part, stored} of results) {
@@ -131,6 +138,9 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
       stats.votes += stored.votes.length
       stats.newVotes += stored.inserted
       stats.deadLettered += rejected.length
+      metrics.votesCast.inc(stored.votes.length)
+      metrics.votesNew.inc(stored.inserted)
+      metrics.deadLettered(rejected)
     }
     payload.resolveOffset(last.offset)
   }
@@ -144,6 +154,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
         // Fenced: this member may no longer own the partition; the chunk is left to whoever does.
         if (error instanceof FencedError || isFencingError(error)) return 'fenced'
         if (attempt >= 25 || gone()) throw error
+        metrics.retried(error)
         if (attempt === 1 || attempt % 5 === 0) process.stderr.write(`retrying a chunk after: ${describeCause(error)}\n`)
         await pauseFor(Math.min(250 * 2 ** attempt, 5000), lifecycle.abort.signal)
       }
