@@ -1,6 +1,9 @@
 import {BaseCommand} from '../lib/base-command.js'
 import {durationFlag, memberFlags} from '../lib/flags.js'
 import {runAggregator, type AggregateStats} from '../lib/aggregate/runner.js'
+import {startMetrics} from '../lib/metrics/endpoint.js'
+import {metricsFlags} from '../lib/metrics/flags.js'
+import {AggregateMetrics} from '../lib/metrics/pipeline.js'
 
 export default class Aggregate extends BaseCommand<typeof Aggregate> {
   static summary = 'Count votes live and publish totals per candidate, location, gender, age band and party.'
@@ -12,16 +15,19 @@ at least every 100 ms (--publish-interval) while votes flow. Exactly once: a cra
     '<%= config.bin %> <%= command.id %>',
     {description: 'Drain the backlog, then exit 0 (CI)', command: '<%= config.bin %> <%= command.id %> --exit-when-idle 5s --json'},
     {description: 'Scale out: run a second one in another terminal; they split the partitions', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Serve Prometheus metrics (curl -s 127.0.0.1:9465/metrics)', command: '<%= config.bin %> <%= command.id %> --metrics-port 9465'},
   ]
 
   static flags = {
     ...memberFlags('votes'),
     'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published.', default: 100, defaultHelp: async () => '100ms'}),
+    ...metricsFlags,
   }
 
   static longRunning = true
 
   async run(): Promise<AggregateStats> {
+    const registry = await startMetrics(this.flags, {onCleanup: (cleanup) => this.onCleanup(cleanup), note: (message) => this.note(message)})
     const pool = await this.openPool({max: 8})
     const {kafka} = await this.openKafka()
     let lastNote = 0
@@ -30,6 +36,7 @@ at least every 100 ms (--publish-interval) while votes flow. Exactly once: a cra
       stopSignal: this.stopSignal.signal,
       sessionTimeoutMs: this.flags['session-timeout'],
       publishIntervalMs: this.flags['publish-interval'],
+      metrics: new AggregateMetrics(registry),
       onProgress: (s) => {
         if (Date.now() - lastNote < 2000) return
         lastNote = Date.now()

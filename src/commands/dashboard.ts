@@ -7,6 +7,9 @@ import {renderSnapshotText} from '../lib/dashboard/render-text.js'
 import {readSnapshot} from '../lib/dashboard/snapshot.js'
 import type {Snapshot} from '../lib/dashboard/types.js'
 import {namespace} from '../lib/kafka/topics.js'
+import {observeDashboard} from '../lib/metrics/dashboard.js'
+import {startMetrics} from '../lib/metrics/endpoint.js'
+import {metricsFlags} from '../lib/metrics/flags.js'
 
 export default class Dashboard extends BaseCommand<typeof Dashboard> {
   static summary = 'Live terminal dashboard: leader, vote shares, turnout by location and demographics, pipeline health.'
@@ -29,23 +32,28 @@ Shares and turnoutPct are percentages (0-100, 2 decimals); counts Postgres could
     {description: 'Re-render every 5 seconds instead of on every change', command: '<%= config.bin %> <%= command.id %> --interval 5'},
     {description: 'One snapshot as tables, for logs', command: '<%= config.bin %> <%= command.id %> --once'},
     {description: 'The leader, for scripts', command: "<%= config.bin %> <%= command.id %> --json | jq '.leader.candidate_name'"},
+    {description: 'Also serve Prometheus metrics: what the dashboard sees, and the process (curl -s 127.0.0.1:9466/metrics)', command: '<%= config.bin %> <%= command.id %> --metrics-port 9466'},
   ]
 
   static flags = {
     once: Flags.boolean({summary: 'Print one snapshot and exit (the default when stdout is not a terminal).', default: false}),
     interval: Flags.integer({summary: 'Seconds between re-renders; 0 renders as records arrive.', default: 0, min: 0, max: 60}),
+    ...metricsFlags,
   }
 
   async run(): Promise<Snapshot | undefined> {
     applyNoColor()
+    let latest: (() => Snapshot) | undefined
+    observeDashboard(await startMetrics(this.flags, {onCleanup: (cleanup) => this.onCleanup(cleanup), note: (message) => this.note(message)}), () => latest?.())
     if (this.flags.once || this.jsonEnabled() || !process.stdout.isTTY) {
       const pool = await this.openPool()
       const {kafka, admin} = await this.openKafka()
       const snapshot = await readSnapshot(kafka, admin, pool, this.topics(), namespace())
+      latest = () => snapshot
       if (!this.jsonEnabled()) this.log(renderSnapshotText(snapshot))
       return snapshot
     }
-    await runLive({settings: await this.settings(), topics: this.topics(), namespace: namespace(), intervalSec: this.flags.interval})
+    await runLive({settings: await this.settings(), topics: this.topics(), namespace: namespace(), intervalSec: this.flags.interval, onSnapshots: (read) => (latest = read)})
     return undefined
   }
 }

@@ -2,6 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {durationFlag, memberFlags, seedFlag} from '../lib/flags.js'
+import {startMetrics} from '../lib/metrics/endpoint.js'
+import {metricsFlags} from '../lib/metrics/flags.js'
+import {VoteMetrics} from '../lib/metrics/pipeline.js'
 import {runVoting, type VoteStats} from '../lib/vote/runner.js'
 
 export default class Vote extends BaseCommand<typeof Vote> {
@@ -14,6 +17,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
     {description: '5,000 votes per second until stopped', command: '<%= config.bin %> <%= command.id %> --rate 5000'},
     {description: 'As fast as possible, stop when every voter has voted', command: '<%= config.bin %> <%= command.id %> --exit-when-idle 5s --json'},
     {description: 'A one-minute run at 100 votes/s', command: '<%= config.bin %> <%= command.id %> --rate 100 --duration 60s'},
+    {description: 'Serve Prometheus metrics while voting (curl -s 127.0.0.1:9464/metrics)', command: '<%= config.bin %> <%= command.id %> --rate 1000 --metrics-port 9464'},
   ]
 
   static flags = {
@@ -22,11 +26,13 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
     'max-votes': Flags.integer({summary: 'Stop after this many votes.', min: 1}),
     seed: seedFlag,
     ...memberFlags('voters'),
+    ...metricsFlags,
   }
 
   static longRunning = true
 
   async run(): Promise<VoteStats> {
+    const registry = await startMetrics(this.flags, {onCleanup: (cleanup) => this.onCleanup(cleanup), note: (message) => this.note(message)})
     const pool = await this.openPool({max: 6})
     const {kafka} = await this.openKafka()
     let lastNote = 0
@@ -38,6 +44,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
       idleMs: this.flags['exit-when-idle'],
       stopSignal: this.stopSignal.signal,
       sessionTimeoutMs: this.flags['session-timeout'],
+      metrics: new VoteMetrics(registry),
       onProgress: (s) => {
         if (Date.now() - lastNote < 2000) return
         lastNote = Date.now()

@@ -44,7 +44,11 @@ export function waitFor(child: ChildProcess): Promise<CliResult> {
  * is stopped with SIGTERM, then SIGKILL, and fails the test with its output.
  */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, limitMs = 120_000): Promise<CliResult> {
-  const child = startCli(args, env)
+  return finishCli(startCli(args, env), args, limitMs)
+}
+
+/** Waits for a started CLI like runCli does: one that outlives `limitMs` is stopped and fails the test. */
+export async function finishCli(child: ChildProcess, args: string[], limitMs = 120_000): Promise<CliResult> {
   const done = waitFor(child)
   let hung = false
   const term = setTimeout(() => {

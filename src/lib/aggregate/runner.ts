@@ -6,8 +6,9 @@ import {isolateDataErrors} from '../db/isolate.js'
 import {withRetry, withTransaction} from '../db/pool.js'
 import {describeCause, unavailableError} from '../errors.js'
 import {MemberLifecycle, memberConsumer, runMember} from '../kafka/lifecycle.js'
-import {deadLetter, decode, voteSchema, type Rejected} from '../kafka/messages.js'
+import {deadLetter, decode, voteSchema, type Rejected, type Rejection} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
+import {AggregateMetrics} from '../metrics/pipeline.js'
 import {publishTotals} from './publish.js'
 import {countVotes, dimensionKey, keysOf, type CountedVote, type DimensionKey, type VoteClaim} from './store.js'
 
@@ -18,6 +19,8 @@ export interface AggregateOptions {
   sessionTimeoutMs: number
   publishIntervalMs?: number
   onProgress?: (stats: AggregateStats) => void
+  /** Where the run is counted for Prometheus; a private, unserved set when omitted. */
+  metrics?: AggregateMetrics
 }
 
 export interface LatencySummary {
@@ -49,6 +52,7 @@ export interface AggregateStats {
  */
 export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNames, options: AggregateOptions): Promise<AggregateStats> {
   const publishEvery = options.publishIntervalMs ?? 100
+  const metrics = options.metrics ?? new AggregateMetrics()
   const consumer = memberConsumer(kafka, names.groups.aggregate, options.sessionTimeoutMs, {
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxBytes: 16 * 1024 * 1024,
@@ -56,6 +60,7 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
   })
   const producer: Producer = kafka.producer({idempotent: true, maxInFlightRequests: 1})
   const lifecycle = new MemberLifecycle(consumer, options.idleMs, options.stopSignal)
+  metrics.observe(consumer)
   const histogram = hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3})
   const started = Date.now()
   const stats = {consumed: 0, counted: 0, duplicates: 0, deadLettered: 0, published: 0}
@@ -72,9 +77,15 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
       dirty = new Set()
       waiting = []
       try {
-        stats.published += await withRetry(() => publishTotals(pool, producer, names, all ? undefined : [...keys]), {signal: lifecycle.abort.signal})
+        const published = await withRetry(() => publishTotals(pool, producer, names, all ? undefined : [...keys]), {signal: lifecycle.abort.signal, onRetry: metrics.retried})
+        stats.published += published
+        metrics.published.inc(published)
         lastPublish = Date.now()
-        for (const t of times) histogram.recordValue(Math.max(1, lastPublish - t))
+        for (const t of times) {
+          const latency = Math.max(1, lastPublish - t)
+          histogram.recordValue(latency)
+          metrics.latencyMs(latency)
+        }
       } catch (error) {
         // Keep them for the next round; totals are absolute so a late publication is still right.
         for (const k of keys) dirty.add(k)
@@ -108,23 +119,23 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
         await lifecycle.track(async () => {
           const claims: Array<{claim: VoteClaim; message: KafkaMessage}> = []
           const rejected: Rejected[] = []
-          const reject = (message: KafkaMessage, reason: string) => rejected.push({reason, key: message.key, value: message.value, offset: message.offset})
+          const reject = (message: KafkaMessage, {reason, category}: Rejection) => rejected.push({reason, category, key: message.key, value: message.value, offset: message.offset})
           for (const message of batch.messages) {
             const decoded = decode(voteSchema, message.value)
             if (decoded.ok) claims.push({claim: {voter_id: decoded.value.voter_id, candidate_id: decoded.value.candidate_id}, message})
-            else reject(message, decoded.reason)
+            else reject(message, decoded)
           }
           const {results, refused} = await isolateDataErrors(claims, async (part) => {
-            const outcomes = await withRetry(() => withTransaction(pool, (client) => countVotes(client, part.map((p) => p.claim))), {signal: lifecycle.abort.signal})
+            const outcomes = await withRetry(() => withTransaction(pool, (client) => countVotes(client, part.map((p) => p.claim))), {signal: lifecycle.abort.signal, onRetry: metrics.retried})
             return outcomes.map((outcome, i) => ({outcome, message: part[i]!.message}))
           })
-          for (const {item, reason} of refused) reject(item.message, reason)
+          for (const {item, reason} of refused) reject(item.message, {reason, category: 'postgres_rejected'})
           const counted: CountedVote[] = []
           let duplicates = 0
           for (const {outcome, message} of results.flat()) {
             if (outcome.kind === 'counted') counted.push(outcome.vote)
             else if (outcome.kind === 'duplicate') duplicates++
-            else reject(message, outcome.reason)
+            else reject(message, outcome)
           }
           if (rejected.length) {
             await producer.send({topic: names.deadLetter, acks: -1, messages: rejected.map((r) => deadLetter(batch.topic, batch.partition, r))})
@@ -141,6 +152,10 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
           stats.counted += counted.length
           stats.duplicates += duplicates
           stats.deadLettered += rejected.length
+          metrics.consumed.inc(batch.messages.length)
+          metrics.counted.inc(counted.length)
+          metrics.duplicates.inc(duplicates)
+          metrics.deadLettered(rejected)
           if (dirty.size > 0 && Date.now() - lastPublish >= publishEvery) void publish()
           options.onProgress?.(snapshot())
           await heartbeat()

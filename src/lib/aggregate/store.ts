@@ -1,5 +1,6 @@
 import type pg from 'pg'
 
+import type {Rejection} from '../kafka/messages.js'
 import {ageBand} from './records.js'
 
 export const DIMENSIONS = ['candidate', 'location', 'gender', 'age', 'party'] as const
@@ -37,7 +38,7 @@ export interface VoteClaim {
 }
 
 /** What became of one claim: counted now (with Postgres' facts), counted before, or refused with a reason. */
-export type ClaimOutcome = {kind: 'counted'; vote: CountedVote} | {kind: 'duplicate'} | {kind: 'refused'; reason: string}
+export type ClaimOutcome = {kind: 'counted'; vote: CountedVote} | {kind: 'duplicate'} | ({kind: 'refused'} & Rejection)
 
 interface ClaimRow {
   i: number
@@ -98,10 +99,10 @@ export async function countVotes(client: pg.ClientBase, claims: VoteClaim[]): Pr
 }
 
 function outcomeOf(claim: VoteClaim, row: ClaimRow, taken: Set<string>): ClaimOutcome {
-  if (!row.candidate_known) return {kind: 'refused', reason: `unknown candidate ${claim.candidate_id}: not in the candidates table`}
-  if (!row.voter_known) return {kind: 'refused', reason: 'unknown voter: not in the voters table'}
-  if (row.stored_candidate_id === null) return {kind: 'refused', reason: 'no vote stored in Postgres for this voter'}
-  if (row.stored_candidate_id !== claim.candidate_id) return {kind: 'refused', reason: `candidate ${claim.candidate_id} differs from the stored vote's candidate ${row.stored_candidate_id}`}
+  if (!row.candidate_known) return {kind: 'refused', category: 'unknown_candidate', reason: `unknown candidate ${claim.candidate_id}: not in the candidates table`}
+  if (!row.voter_known) return {kind: 'refused', category: 'unknown_voter', reason: 'unknown voter: not in the voters table'}
+  if (row.stored_candidate_id === null) return {kind: 'refused', category: 'no_stored_vote', reason: 'no vote stored in Postgres for this voter'}
+  if (row.stored_candidate_id !== claim.candidate_id) return {kind: 'refused', category: 'candidate_mismatch', reason: `candidate ${claim.candidate_id} differs from the stored vote's candidate ${row.stored_candidate_id}`}
   if (!row.fresh || taken.has(claim.voter_id)) return {kind: 'duplicate'}
   taken.add(claim.voter_id)
   return {

@@ -7,6 +7,7 @@ import {ElectionError} from '../errors.js'
 import {createKafka} from '../kafka/client.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {DashboardFeed} from './feed.js'
+import type {Snapshot} from './types.js'
 import {LiveDashboard, PUSH_POLL_MS} from './ui/Live.js'
 
 export interface LiveOptions {
@@ -16,6 +17,8 @@ export interface LiveOptions {
   intervalSec: number
   /** Aborting it quits, like the q key. */
   signal?: AbortSignal
+  /** Handed a reader of the live snapshot once the feed exists (the metrics endpoint reads it). */
+  onSnapshots?: (latest: () => Snapshot) => void
 }
 
 /**
@@ -23,7 +26,7 @@ export interface LiveOptions {
  * consumer and ends the pool. Unreachable services are shown and retried, not fatal;
  * missing tables are, since nothing will ever appear until `election init-db` runs.
  */
-export async function runLive({settings, topics, namespace, intervalSec, signal}: LiveOptions): Promise<void> {
+export async function runLive({settings, topics, namespace, intervalSec, signal, onSnapshots}: LiveOptions): Promise<void> {
   const pool = createPool(settings.postgres, 2)
   try {
     await assertSchema(pool)
@@ -36,6 +39,7 @@ export async function runLive({settings, topics, namespace, intervalSec, signal}
   // Few retries per attempt: the feed's own loops retry forever and report each failure.
   const kafka = createKafka(settings.kafka, {connectionTimeout: 3000, retries: 2})
   const feed = new DashboardFeed({kafka, pool, topics, namespace, pollMs: intervalSec === 0 ? PUSH_POLL_MS : intervalSec * 1000})
+  onSnapshots?.(() => feed.snapshot())
   const quit = new AbortController()
   const onQuit = () => quit.abort()
   signal?.addEventListener('abort', onQuit, {once: true})

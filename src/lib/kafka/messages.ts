@@ -1,8 +1,20 @@
 import {z} from 'zod'
 
-/** A record that cannot be processed: it goes to the dead-letter topic with this reason in a header. */
-export interface Rejected {
+/**
+ * Why a record was dead-lettered, as a fixed category: the free-text reason names ids and
+ * Postgres' messages, so only the category may serve as a metric label (bounded cardinality).
+ */
+export const DEAD_LETTER_CATEGORIES = ['empty_value', 'invalid_json', 'invalid_field', 'unknown_voter', 'unknown_candidate', 'no_stored_vote', 'candidate_mismatch', 'postgres_rejected'] as const
+export type DeadLetterCategory = (typeof DEAD_LETTER_CATEGORIES)[number]
+
+/** Why a record cannot be processed: the text goes in the dead letter's `reason` header. */
+export interface Rejection {
   reason: string
+  category: DeadLetterCategory
+}
+
+/** A record that cannot be processed: it goes to the dead-letter topic with its reason in a header. */
+export interface Rejected extends Rejection {
   key: Buffer | null
   value: Buffer | null
   offset: string
@@ -38,18 +50,18 @@ export const voteSchema = z.object({
 })
 
 /** JSON-decodes and validates one record; the error text names the first problem. */
-export function decode<T>(schema: z.ZodType<T>, value: Buffer | null): {ok: true; value: T} | {ok: false; reason: string} {
-  if (!value) return {ok: false, reason: 'empty value'}
+export function decode<T>(schema: z.ZodType<T>, value: Buffer | null): {ok: true; value: T} | ({ok: false} & Rejection) {
+  if (!value) return {ok: false, reason: 'empty value', category: 'empty_value'}
   let json: unknown
   try {
     json = JSON.parse(value.toString('utf8'))
   } catch {
-    return {ok: false, reason: 'value is not JSON'}
+    return {ok: false, reason: 'value is not JSON', category: 'invalid_json'}
   }
   const parsed = schema.safeParse(json)
   if (parsed.success) return {ok: true, value: parsed.data}
   const issue = parsed.error.issues[0]!
-  return {ok: false, reason: `invalid field ${issue.path.join('.') || '(root)'}: ${issue.message}`}
+  return {ok: false, reason: `invalid field ${issue.path.join('.') || '(root)'}: ${issue.message}`, category: 'invalid_field'}
 }
 
 export function deadLetter(sourceTopic: string, partition: number, rejected: Rejected) {

@@ -6,8 +6,9 @@ import {pauseFor, withRetry, withTransaction} from '../db/pool.js'
 import {configError, describeCause, unavailableError} from '../errors.js'
 import {FencedError, isFencingError, PartitionProducers} from '../kafka/fencing.js'
 import {MemberLifecycle, memberConsumer, runMember} from '../kafka/lifecycle.js'
-import {deadLetter, decode, voterSchema, type Rejected} from '../kafka/messages.js'
+import {deadLetter, decode, voterSchema, type Rejected, type Rejection} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
+import {VoteMetrics} from '../metrics/pipeline.js'
 import {Preferences} from './preferences.js'
 import {chunkSizeFor, TokenBucket} from './rate.js'
 import {castVotes, loadCandidates, type Ballot, type StoredVote} from './store.js'
@@ -22,6 +23,8 @@ export interface VoteOptions {
   idleMs?: number
   sessionTimeoutMs: number
   onProgress?: (stats: VoteStats) => void
+  /** Where the run is counted for Prometheus; a private, unserved set when omitted. */
+  metrics?: VoteMetrics
 }
 
 export interface VoteStats {
@@ -44,7 +47,8 @@ export interface VoteStats {
  * KIP-447 group fencing).
  */
 export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, options: VoteOptions): Promise<VoteStats> {
-  const candidates = await withRetry(() => loadCandidates(pool))
+  const metrics = options.metrics ?? new VoteMetrics()
+  const candidates = await withRetry(() => loadCandidates(pool), {onRetry: metrics.retried})
   if (candidates.length === 0) throw configError('no candidates found in database', 'run `election seed-candidates`')
   const preferences = new Preferences(candidates, options.seed)
   const chunkSize = chunkSizeFor(options.rate)
@@ -56,6 +60,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     maxWaitTimeInMs: 200,
   })
   const lifecycle = new MemberLifecycle(consumer, options.idleMs, options.stopSignal)
+  metrics.observe(consumer)
   const admin = kafka.admin()
   const producers = new PartitionProducers(kafka, admin, names.groups.vote, names.voters, lifecycle, (partition) => `${names.groups.vote}-${names.voters}-${partition}`)
 
@@ -75,22 +80,24 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
       await Promise.all(sends)
       await transaction.sendOffsets({consumerGroupId: names.groups.vote, topics: [{topic, partitions: [{partition, offset: nextOffset}]}]})
       await transaction.commit()
+      metrics.transaction('committed')
     } catch (error) {
       await transaction.abort().catch(() => {})
+      metrics.transaction('aborted')
       throw error
     }
   }
 
   /** Stores the ballots; a ballot Postgres refuses for a data reason is isolated and dead-lettered, never retried. */
-  const store = async (ballots: Array<{ballot: Ballot; message: KafkaMessage}>, reject: (message: KafkaMessage, reason: string) => void) => {
+  const store = async (ballots: Array<{ballot: Ballot; message: KafkaMessage}>, reject: (message: KafkaMessage, rejection: Rejection) => void) => {
     const {results, refused} = await isolateDataErrors(ballots, async (part) => ({
       part,
-      stored: await withRetry(() => withTransaction(pool, (client) => castVotes(client, part.map((p) => p.ballot))), {signal: lifecycle.abort.signal}),
+      stored: await withRetry(() => withTransaction(pool, (client) => castVotes(client, part.map((p) => p.ballot))), {signal: lifecycle.abort.signal, onRetry: metrics.retried}),
     }))
-    for (const {item, reason} of refused) reject(item.message, reason)
+    for (const {item, reason} of refused) reject(item.message, {reason, category: 'postgres_rejected'})
     for (const {part, stored} of results) {
       // The dead letter holds the offending record itself, whatever its key.
-      for (const id of stored.unknown) reject(part.find((p) => p.ballot.voter_id === id)!.message, 'unknown voter: not in the voters table')
+      for (const id of stored.unknown) reject(part.find((p) => p.ballot.voter_id === id)!.message, {reason: 'unknown voter: not in the voters table', category: 'unknown_voter'})
     }
     return {votes: results.flatMap((r) => r.stored.votes), inserted: results.reduce((n, r) => n + r.stored.inserted, 0)}
   }
@@ -106,13 +113,13 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
       await bucket?.take(messages.length)
       const votingTime = new Date().toISOString()
       const rejected: Rejected[] = []
-      const reject = (message: KafkaMessage, reason: string) => rejected.push({reason, key: message.key, value: message.value, offset: message.offset})
+      const reject = (message: KafkaMessage, {reason, category}: Rejection) => rejected.push({reason, category, key: message.key, value: message.value, offset: message.offset})
       const ballots: Array<{ballot: Ballot; message: KafkaMessage}> = []
       const seen = new Set<string>()
       for (const message of messages) {
         const decoded = decode(voterSchema, message.value)
         if (!decoded.ok) {
-          reject(message, decoded.reason)
+          reject(message, decoded)
           continue
         }
         const voter = decoded.value
@@ -131,6 +138,9 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
       stats.votes += stored.votes.length
       stats.newVotes += stored.inserted
       stats.deadLettered += rejected.length
+      metrics.votesCast.inc(stored.votes.length)
+      metrics.votesNew.inc(stored.inserted)
+      metrics.deadLettered(rejected)
     }
     payload.resolveOffset(last.offset)
   }
@@ -144,6 +154,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
         // Fenced: this member may no longer own the partition; the chunk is left to whoever does.
         if (error instanceof FencedError || isFencingError(error)) return 'fenced'
         if (attempt >= 25 || gone()) throw error
+        metrics.retried(error)
         if (attempt === 1 || attempt % 5 === 0) process.stderr.write(`retrying a chunk after: ${describeCause(error)}\n`)
         await pauseFor(Math.min(250 * 2 ** attempt, 5000), lifecycle.abort.signal)
       }
