@@ -16,7 +16,7 @@ at least every 100 ms (--publish-interval) while votes flow. Exactly once: a cra
 
   static flags = {
     ...memberFlags('votes'),
-    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published.', default: 100, defaultHelp: async () => '100ms'}),
+    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published', default: 100}),
   }
 
   static longRunning = true

@@ -18,7 +18,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
 
   static flags = {
     rate: Flags.integer({summary: 'Votes per second (held steady); omit for as fast as possible.', min: 1, max: 1_000_000}),
-    duration: durationFlag({summary: 'Stop after this long (e.g. 60s, 5m).'}),
+    duration: durationFlag({summary: 'Stop after this long, e.g. 60s, 5m'}),
     'max-votes': Flags.integer({summary: 'Stop after this many votes.', min: 1}),
     seed: seedFlag,
     ...memberFlags('voters'),
