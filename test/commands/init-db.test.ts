@@ -5,7 +5,7 @@ import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
-import {allOf, assertCleanError, assertJsonError, count, ok, sql, topicSize} from '../helpers/pipeline.js'
+import {allOf, assertCleanError, assertJsonError, count, ok, tablesIn, topicSize} from '../helpers/pipeline.js'
 
 const TABLES = ['candidates', 'voters', 'votes', 'aggregator_counted_votes', 'aggregator_totals']
 
@@ -14,11 +14,6 @@ interface InitResult {
   createdTables: string[]
   createdTopics: string[]
   changed: boolean
-}
-
-async function tablesIn(t: TestEnv): Promise<string[]> {
-  const rows = await sql<{table_name: string}>(t, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
-  return rows.map((r) => r.table_name).sort()
 }
 
 /** The namespace's topics with their partition counts. */
