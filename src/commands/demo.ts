@@ -92,7 +92,8 @@ q or Ctrl-C stops everything cleanly, then verify runs. Without a TTY it runs to
     }
     const result = await verify(pool, kafka, admin, names, DEMO_NAMESPACE)
     this.note(result.ok ? `verify: OK, ${result.votes} votes, aggregates match Postgres.` : `verify: ${result.differences.length} differences`)
-    this.note(`Inspect it later: ELECTION_NAMESPACE=${DEMO_NAMESPACE} DATABASE_URL=${url} election verify`)
+    // note() redacts the password: the user puts their own back in.
+    this.note(`Inspect it later: ELECTION_NAMESPACE=${DEMO_NAMESPACE} DATABASE_URL='${url}' election verify`)
     if (!result.ok) process.exitCode = 1
     return {voters: this.flags.voters, verify: result}
   }

@@ -1,7 +1,9 @@
+import {format} from 'node:util'
+
 import {Command, Flags, Interfaces} from '@oclif/core'
 
 import {describeSettings, resolveSettings, type Settings} from './config/settings.js'
-import {scrubText} from './config/redact.js'
+import {redact, redactJson} from './config/redact.js'
 import {readState, stateDir} from './config/state.js'
 import {describeCause, ElectionError} from './errors.js'
 import {connectPool} from './db/pool.js'
@@ -114,11 +116,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Progress and status lines: stderr, silent under --json so stdout stays one JSON document. */
   protected note(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${redact(message)}\n`)
+  }
+
+  // Everything a command prints goes through the one redaction (config/redact.ts).
+  public override log(message = '', ...args: unknown[]): void {
+    super.log(redact(format(message, ...args)))
+  }
+
+  public override logToStderr(message = '', ...args: unknown[]): void {
+    super.logToStderr(redact(format(message, ...args)))
+  }
+
+  public override logJson(json: unknown): void {
+    super.logJson(redactJson(json))
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    const secrets = [this.cachedSettings?.kafka.sasl?.password ?? '', safePassword(this.cachedSettings?.postgres.url)]
     let message: string
     let suggestions: string[] = []
     let code: number
@@ -138,7 +152,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       message = describeCause(error)
       code = 1
     }
-    message = scrubText(oneLine(message), secrets)
+    message = redact(oneLine(message))
+    suggestions = suggestions.map((s) => redact(s))
     process.exitCode = code
     if (this.jsonEnabled?.()) {
       this.logJson({error: {name, message, suggestions, exitCode: code}})
@@ -146,7 +161,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       process.stderr.write(`Error: ${message}\n`)
       for (const s of suggestions) process.stderr.write(`  Try: ${s}\n`)
     }
-    if (this.flags?.debug || process.argv.includes('--debug')) process.stderr.write(`${error.stack ?? ''}\n`)
+    if (this.flags?.debug || process.argv.includes('--debug')) process.stderr.write(`${redact(error.stack ?? '')}\n`)
     return undefined
   }
 }
@@ -160,12 +175,4 @@ function oneLine(message: string): string {
     .join(': ')
     .replace(/^Error: /, '')
     .replace(/^Parsing (--[\w-]+):*/, '$1:')
-}
-
-function safePassword(url: string | undefined): string {
-  try {
-    return url ? decodeURIComponent(new URL(url).password) : ''
-  } catch {
-    return ''
-  }
 }

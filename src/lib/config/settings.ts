@@ -3,7 +3,7 @@ import type {KafkaConfig, SASLOptions} from 'kafkajs'
 import type {PoolConfig} from 'pg'
 
 import {describeCause, usageError} from '../errors.js'
-import {redactUrl} from './redact.js'
+import {redactUrl, rememberSecrets, urlSecrets} from './redact.js'
 import {type ServicesState} from './state.js'
 
 export type Source = 'flag' | 'env' | 'local' | 'docker' | 'default'
@@ -37,6 +37,10 @@ export interface Settings {
   postgres: PostgresSettings
 }
 
+// The docker-compose password is printed in the README and docker-compose.yml: not a secret,
+// and masking the word "election" in every message would garble them all.
+const PUBLIC_PASSWORD = new URL(DEFAULT_DATABASE_URL).password
+
 /** How the user names the place a database URL came from, in errors. */
 const DATABASE_URL_ORIGIN: Record<Source, string> = {
   flag: '--database-url',
@@ -68,6 +72,9 @@ function localSource(record: ServicesState['kafka'] | ServicesState['postgres'])
 export function resolveSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, state: ServicesState): Settings {
   const brokers = pick(flags.brokers, env.KAFKA_BROKERS, localSource(state.kafka), DEFAULT_BROKERS)
   const database = pick(flags['database-url'], env.DATABASE_URL, localSource(state.postgres), DEFAULT_DATABASE_URL)
+  // Known before anything can fail or be printed, so every output can mask them (see redact.ts).
+  const candidateUrls = [flags['database-url'], env.DATABASE_URL, localSource(state.postgres).value]
+  rememberSecrets(...candidateUrls.flatMap((url) => (url ? urlSecrets(url) : [])).filter((s) => s !== PUBLIC_PASSWORD), env.KAFKA_SASL_PASSWORD)
   assertPostgresUrl(database.value, database.source)
 
   const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase()

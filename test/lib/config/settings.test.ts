@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {describeSettings, DEFAULT_BROKERS, DEFAULT_DATABASE_URL, kafkaClientConfig, postgresPoolConfig, resolveSettings} from '../../../src/lib/config/settings.js'
-import {redactSecrets, redactUrl, scrubText} from '../../../src/lib/config/redact.js'
+import {DEFAULT_BROKERS, DEFAULT_DATABASE_URL, kafkaClientConfig, postgresPoolConfig, resolveSettings} from '../../../src/lib/config/settings.js'
 import type {ServicesState} from '../../../src/lib/config/state.js'
 import {runCli} from '../../helpers/cli.js'
 import {allOf, assertCleanError, assertJsonError, tablesIn} from '../../helpers/pipeline.js'
@@ -50,26 +49,6 @@ describe('config precedence', () => {
     assert.throws(() => resolveSettings({}, {KAFKA_SASL_MECHANISM: 'gssapi'}, {}), {name: 'ElectionUsageError', message: /not supported/})
     assert.throws(() => resolveSettings({}, {KAFKA_SASL_MECHANISM: 'plain'}, {}), {name: 'ElectionUsageError', message: /KAFKA_SASL_PASSWORD/})
     assert.throws(() => resolveSettings({}, {PGSSLMODE: 'sometimes'}, {}), {name: 'ElectionUsageError'})
-  })
-})
-
-describe('secret redaction', () => {
-  it('hides the password of a connection URL', () => {
-    assert.equal(redactUrl('postgres://alice:s3cr%40t@db:5432/election'), 'postgres://alice:*****@db:5432/election')
-    assert.equal(redactUrl('postgres://alice@db/election'), 'postgres://alice@db/election')
-  })
-
-  it('never lets a password reach the JSON description', () => {
-    const settings = resolveSettings({}, {DATABASE_URL: 'postgres://alice:hunter2@db/e', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'bob', KAFKA_SASL_PASSWORD: 'swordfish'}, {})
-    const text = JSON.stringify(describeSettings(settings))
-    assert.ok(!text.includes('hunter2') && !text.includes('swordfish'), text)
-    assert.match(text, /alice:\*\*\*\*\*@db/)
-    assert.match(text, /"username":"bob"/)
-  })
-
-  it('redacts nested secret fields and free text', () => {
-    assert.deepEqual(redactSecrets({a: {password: 'x', user: 'y'}, url: 'postgres://u:p@h/d'}), {a: {password: '*****', user: 'y'}, url: 'postgres://u:*****@h/d'})
-    assert.equal(scrubText('auth failed for swordfish at postgres://u:pw@h/d', ['swordfish']), 'auth failed for ***** at postgres://u:*****@h/d')
   })
 })
 
