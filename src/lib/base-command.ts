@@ -9,7 +9,7 @@ import {describeCause, ElectionError} from './errors.js'
 import {connectPool} from './db/pool.js'
 import {assertSchema} from './db/schema.js'
 import {connectKafka} from './kafka/connect.js'
-import {topicNames} from './kafka/topics.js'
+import {namespace, topicNames} from './kafka/topics.js'
 import type {Admin, Kafka} from 'kafkajs'
 import type pg from 'pg'
 
@@ -69,6 +69,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Connection settings: flag, environment, then what `election services up` started. */
   protected async settings(): Promise<Settings> {
     if (!this.cachedSettings) {
+      // ELECTION_NAMESPACE is configuration too: a bad one is refused before anything connects.
+      namespace(process.env)
       this.cachedSettings = resolveSettings(
         {brokers: this.flags.brokers, 'database-url': this.flags['database-url']},
         process.env,

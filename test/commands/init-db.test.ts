@@ -101,6 +101,42 @@ describe('election init-db', () => {
   })
 })
 
+describe('election init-db: what the cluster would refuse is refused first, creating nothing', () => {
+  let t: TestEnv
+  before(async () => {
+    t = await freshEnv()
+  })
+  after(async () => t?.drop())
+
+  it('an illegal or too long ELECTION_NAMESPACE, or --replication-factor above the broker count: exit 2 naming it', async () => {
+    const namespaced = (ns: string) => ({...t.env, ELECTION_NAMESPACE: ns})
+    const tooLong = `${t.namespace}${'x'.repeat(220)}`
+    const [chars, long, replication, json, reset] = await Promise.all([
+      runCli(['init-db'], namespaced(`${t.namespace}bad/ns!`)),
+      runCli(['init-db'], namespaced(tooLong)),
+      runCli(['init-db', '--replication-factor', '3'], t.env),
+      runCli(['init-db', '--replication-factor', '3', '--json'], t.env),
+      runCli(['init-db', '--reset', '--force', '--replication-factor', '3'], t.env),
+    ])
+    allOf([
+      ['ELECTION_NAMESPACE with "/" and "!"', () => assertCleanError(chars, 2, /ELECTION_NAMESPACE/, /"\/" "!"/)],
+      ['ELECTION_NAMESPACE too long', () => assertCleanError(long, 2, /ELECTION_NAMESPACE/, /at most 219/)],
+      ['--replication-factor 3', () => assertCleanError(replication, 2, /--replication-factor 3/, /1 broker\b/)],
+      ['--replication-factor 3 --json', () => void assertJsonError(json, 2, /--replication-factor 3/)],
+      ['--reset --replication-factor 3', () => assertCleanError(reset, 2, /--replication-factor 3/)],
+    ])
+    assert.deepEqual(await tablesIn(t), [], 'no tables')
+    assert.deepEqual([...(await topicsIn(t)).keys()], [], 'no topics')
+  })
+
+  it('the namespace is checked by every command that names topics, before anything else', async () => {
+    const env = {...t.env, ELECTION_NAMESPACE: 'a b'}
+    const commands = [['seed-candidates'], ['register-voters'], ['vote'], ['aggregate'], ['verify'], ['dashboard', '--once']]
+    const results = await Promise.all(commands.map((args) => runCli(args, env)))
+    allOf(results.map((result, i): [string, () => void] => [`election ${commands[i]!.join(' ')}`, () => assertCleanError(result, 2, /ELECTION_NAMESPACE/, /" "/)]))
+  })
+})
+
 describe('every command before init-db, and unreachable services', () => {
   let t: TestEnv
   let ready: TestEnv
