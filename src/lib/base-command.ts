@@ -8,6 +8,7 @@ import {readState, stateDir} from './config/state.js'
 import {describeCause, ElectionError} from './errors.js'
 import {connectPool} from './db/pool.js'
 import {assertSchema} from './db/schema.js'
+import {assertTopics} from './kafka/admin.js'
 import {connectKafka} from './kafka/connect.js'
 import {namespace, topicNames} from './kafka/topics.js'
 import type {Admin, Kafka} from 'kafkajs'
@@ -99,9 +100,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return pool
   }
 
-  protected async openKafka(): Promise<{kafka: Kafka; admin: Admin}> {
+  /** Kafka clients; with `topics` (the default), fails with "run election init-db" when topics are missing. */
+  protected async openKafka(options: {topics?: boolean} = {}): Promise<{kafka: Kafka; admin: Admin}> {
     const connection = await connectKafka((await this.settings()).kafka, {debug: this.flags.debug})
     this.onCleanup(() => connection.admin.disconnect())
+    if (options.topics !== false) await assertTopics(connection.admin, this.topics())
     return connection
   }
 

@@ -157,6 +157,25 @@ describe('every command before init-db, and unreachable services', () => {
     ])
   })
 
+  it('with the tables but not the topics, every command fails at once with exit 3 and "run `election init-db`", writing nothing', async () => {
+    const other = await freshEnv()
+    try {
+      // The tables, with the topics of another namespace: this one's are missing.
+      const init = await runCli(['init-db'], {...other.env, ELECTION_NAMESPACE: `${other.namespace}other.`})
+      assert.equal(init.code, 0, init.stderr)
+      const commands = [['seed-candidates'], ['register-voters', '--count', '5'], ['vote', '--exit-when-idle', '2s'], ['aggregate', '--exit-when-idle', '2s'], ['verify'], ['dashboard', '--once']]
+      const [json, ...results] = await Promise.all([runCli(['register-voters', '--json'], other.env), ...commands.map((args) => runCli(args, other.env))])
+      allOf([
+        ...results.map((result, i): [string, () => void] => [`election ${commands[i]!.join(' ')}`, () => assertCleanError(result, 3, /topics missing/, /run `election init-db`/)]),
+        ['election register-voters --json', () => void assertJsonError(json, 3, /topics missing/, /run `election init-db`/)],
+      ])
+      assert.deepEqual([await count(other, 'candidates'), await count(other, 'voters')], [0, 0])
+      assert.deepEqual([...(await topicsIn(other)).keys()].filter((name) => !name.startsWith(`${other.namespace}other.`)), [], 'no topic auto-created')
+    } finally {
+      await other.drop()
+    }
+  })
+
   it('fails within 30 s naming the broker when Kafka is unreachable (exit 4)', async () => {
     const env = (e: TestEnv) => ({...e.env, KAFKA_BROKERS: '127.0.0.1:1'})
     const started = Date.now()

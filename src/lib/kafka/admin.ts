@@ -1,7 +1,7 @@
 import type {Admin, ITopicConfig} from 'kafkajs'
 
-import {usageError} from '../errors.js'
-import {AGGREGATE_TOPICS, BASE_TOPICS, type TopicNames} from './topics.js'
+import {configError, usageError} from '../errors.js'
+import {AGGREGATE_TOPICS, allTopics, BASE_TOPICS, type TopicNames} from './topics.js'
 
 export interface TopicPlan {
   partitions: number
@@ -44,6 +44,16 @@ export async function assertPlanFits(admin: Admin, plan: TopicPlan): Promise<voi
   if (plan.replicationFactor > brokers) {
     throw usageError(`--replication-factor ${plan.replicationFactor} is more than the ${brokers} broker${brokers === 1 ? '' : 's'} of the cluster`, `use --replication-factor ${brokers} or less`)
   }
+}
+
+/** Every command but init-db needs the topics; one metadata request instead of a producer retrying for 20 s. */
+export async function assertTopics(admin: Admin, names: TopicNames): Promise<void> {
+  const wanted = allTopics(names)
+  const present = new Set(await existingTopics(admin, wanted))
+  const missing = wanted.filter((t) => !present.has(t))
+  if (missing.length === 0) return
+  const named = missing.length > 3 ? `${missing.slice(0, 3).join(', ')} and ${missing.length - 3} more` : missing.join(', ')
+  throw configError(`${missing.length} of ${wanted.length} topics missing (${named}): run \`election init-db\``, 'election init-db')
 }
 
 /** Creates what is missing and reports what was created; existing topics are left as they are. */
