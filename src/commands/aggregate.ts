@@ -1,6 +1,7 @@
 import {BaseCommand} from '../lib/base-command.js'
 import {durationFlag, memberFlags} from '../lib/flags.js'
 import {runAggregator, type AggregateStats} from '../lib/aggregate/runner.js'
+import type {TopicNames} from '../lib/kafka/topics.js'
 
 export default class Aggregate extends BaseCommand<typeof Aggregate> {
   static summary = 'Count votes live and publish totals per candidate, location, gender, age band and party.'
@@ -20,6 +21,7 @@ at least every 100 ms (--publish-interval) while votes flow. Exactly once: a cra
   }
 
   static longRunning = true
+  static topicsNeeded = (topics: TopicNames) => [topics.votes, topics.deadLetter, ...Object.values(topics.aggregates)]
 
   async run(): Promise<AggregateStats> {
     const pool = await this.openPool({max: 8})

@@ -26,7 +26,7 @@ Running it twice changes nothing and says so. --reset drops everything first (as
   async run(): Promise<InitResult> {
     if (this.flags.reset) await confirmDestructive('This deletes every voter, vote and aggregate', this.flags.force)
     const pool = await this.openPool({schema: false})
-    const {admin} = await this.openKafka({topics: false})
+    const {admin} = await this.openKafka()
     const result = await initialise(pool, admin, this.topics(), {
       partitions: this.flags.partitions,
       replicationFactor: this.flags['replication-factor'],

@@ -5,6 +5,7 @@ import {withTransaction} from '../lib/db/pool.js'
 import {DEFAULT_PARTIES, generateCandidates, partyNames, type Candidate} from '../lib/generate/candidates.js'
 import {insertCandidates, publishKeyed} from '../lib/generate/store.js'
 import {seedFlag} from '../lib/flags.js'
+import type {TopicNames} from '../lib/kafka/topics.js'
 
 export default class SeedCandidates extends BaseCommand<typeof SeedCandidates> {
   static summary = 'Create candidates and their parties in Postgres and on candidates_topic.'
@@ -20,6 +21,8 @@ export default class SeedCandidates extends BaseCommand<typeof SeedCandidates> {
     seed: seedFlag,
     locale: Flags.string({summary: 'Faker locale for names.', default: 'en_GB'}),
   }
+
+  static topicsNeeded = (topics: TopicNames) => [topics.candidates]
 
   async run(): Promise<{inserted: number; existing: number; candidates: Candidate[]}> {
     const candidates = generateCandidates(this.flags.count, partyNames(this.flags.parties), this.flags.seed, this.flags.locale)

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {durationFlag, memberFlags, seedFlag} from '../lib/flags.js'
+import type {TopicNames} from '../lib/kafka/topics.js'
 import {runVoting, type VoteStats} from '../lib/vote/runner.js'
 
 export default class Vote extends BaseCommand<typeof Vote> {
@@ -25,6 +26,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
   }
 
   static longRunning = true
+  static topicsNeeded = (topics: TopicNames) => [topics.voters, topics.votes, topics.deadLetter]
 
   async run(): Promise<VoteStats> {
     const pool = await this.openPool({max: 6})

@@ -10,7 +10,7 @@ import {connectPool} from './db/pool.js'
 import {assertSchema} from './db/schema.js'
 import {assertTopics} from './kafka/admin.js'
 import {connectKafka} from './kafka/connect.js'
-import {namespace, topicNames} from './kafka/topics.js'
+import {namespace, topicNames, type TopicNames} from './kafka/topics.js'
 import type {Admin, Kafka} from 'kafkajs'
 import type pg from 'pg'
 
@@ -37,6 +37,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Long-running commands (vote, aggregate) stop cleanly on SIGINT/SIGTERM from their first moment. */
   static longRunning = false
+
+  /**
+   * The topics the command reads or writes: openKafka() fails at once with exit 3 and "run
+   * election init-db" when one is missing, as openPool() does for tables. None by default:
+   * init-db creates them, the dashboard shows whatever is there.
+   */
+  static topicsNeeded: (names: TopicNames) => string[] = () => []
   protected readonly stopSignal = new AbortController()
   private readonly onSignal = () => this.stopSignal.abort()
 
@@ -100,11 +107,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return pool
   }
 
-  /** Kafka clients; with `topics` (the default), fails with "run election init-db" when topics are missing. */
-  protected async openKafka(options: {topics?: boolean} = {}): Promise<{kafka: Kafka; admin: Admin}> {
+  /** Kafka clients, once the topics the command needs (topicsNeeded) are known to exist. */
+  protected async openKafka(): Promise<{kafka: Kafka; admin: Admin}> {
     const connection = await connectKafka((await this.settings()).kafka, {debug: this.flags.debug})
     this.onCleanup(() => connection.admin.disconnect())
-    if (options.topics !== false) await assertTopics(connection.admin, this.topics())
+    const needed = (this.ctor as typeof BaseCommand).topicsNeeded(this.topics())
+    if (needed.length > 0) await assertTopics(connection.admin, needed)
     return connection
   }
 

@@ -157,13 +157,14 @@ describe('every command before init-db, and unreachable services', () => {
     ])
   })
 
-  it('with the tables but not the topics, every command fails at once with exit 3 and "run `election init-db`", writing nothing', async () => {
+  it('with the tables but not the topics, every command that needs them fails at once with exit 3 and "run `election init-db`", writing nothing', async () => {
     const other = await freshEnv()
     try {
       // The tables, with the topics of another namespace: this one's are missing.
       const init = await runCli(['init-db'], {...other.env, ELECTION_NAMESPACE: `${other.namespace}other.`})
       assert.equal(init.code, 0, init.stderr)
-      const commands = [['seed-candidates'], ['register-voters', '--count', '5'], ['vote', '--exit-when-idle', '2s'], ['aggregate', '--exit-when-idle', '2s'], ['verify'], ['dashboard', '--once']]
+      // The dashboard is left out: it shows whatever topics there are (test/lib/dashboard/cli.test.tsx).
+      const commands = [['seed-candidates'], ['register-voters', '--count', '5'], ['vote', '--exit-when-idle', '2s'], ['aggregate', '--exit-when-idle', '2s'], ['verify']]
       const [json, ...results] = await Promise.all([runCli(['register-voters', '--json'], other.env), ...commands.map((args) => runCli(args, other.env))])
       allOf([
         ...results.map((result, i): [string, () => void] => [`election ${commands[i]!.join(' ')}`, () => assertCleanError(result, 3, /topics missing/, /run `election init-db`/)]),

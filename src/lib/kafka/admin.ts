@@ -1,7 +1,7 @@
 import type {Admin, ITopicConfig} from 'kafkajs'
 
 import {configError, usageError} from '../errors.js'
-import {AGGREGATE_TOPICS, allTopics, BASE_TOPICS, type TopicNames} from './topics.js'
+import {AGGREGATE_TOPICS, BASE_TOPICS, type TopicNames} from './topics.js'
 
 export interface TopicPlan {
   partitions: number
@@ -46,9 +46,8 @@ export async function assertPlanFits(admin: Admin, plan: TopicPlan): Promise<voi
   }
 }
 
-/** Every command but init-db needs the topics; one metadata request instead of a producer retrying for 20 s. */
-export async function assertTopics(admin: Admin, names: TopicNames): Promise<void> {
-  const wanted = allTopics(names)
+/** The topics a command needs, checked with one metadata request (a producer would retry for 20 s). */
+export async function assertTopics(admin: Admin, wanted: string[]): Promise<void> {
   const present = new Set(await existingTopics(admin, wanted))
   const missing = wanted.filter((t) => !present.has(t))
   if (missing.length === 0) return

@@ -58,8 +58,3 @@ export function topicNames(env: NodeJS.ProcessEnv = process.env) {
 }
 
 export type TopicNames = ReturnType<typeof topicNames>
-
-/** Every topic of the pipeline: what init-db creates and every other command needs. */
-export function allTopics(names: TopicNames): string[] {
-  return [...Object.keys(BASE_TOPICS).map((k) => names[k as keyof typeof BASE_TOPICS]), ...Object.values(names.aggregates)]
-}
