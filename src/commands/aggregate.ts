@@ -4,6 +4,7 @@ import {runAggregator, type AggregateStats} from '../lib/aggregate/runner.js'
 import {startMetrics} from '../lib/metrics/endpoint.js'
 import {metricsFlags} from '../lib/metrics/flags.js'
 import {AggregateMetrics} from '../lib/metrics/pipeline.js'
+import type {TopicNames} from '../lib/kafka/topics.js'
 
 export default class Aggregate extends BaseCommand<typeof Aggregate> {
   static summary = 'Count votes live and publish totals per candidate, location, gender, age band and party.'
@@ -20,11 +21,12 @@ at least every 100 ms (--publish-interval) while votes flow. Exactly once: a cra
 
   static flags = {
     ...memberFlags('votes'),
-    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published.', default: 100, defaultHelp: async () => '100ms'}),
+    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published', default: 100}),
     ...metricsFlags,
   }
 
   static longRunning = true
+  static topicsNeeded = (topics: TopicNames) => [topics.votes, topics.deadLetter, ...Object.values(topics.aggregates)]
 
   async run(): Promise<AggregateStats> {
     const registry = await startMetrics(this.flags, {onCleanup: (cleanup) => this.onCleanup(cleanup), note: (message) => this.note(message)})

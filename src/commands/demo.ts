@@ -3,8 +3,7 @@ import path from 'node:path'
 import {Flags, ux} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
-import {redactUrl} from '../lib/config/redact.js'
-import {stateDir} from '../lib/config/state.js'
+import {readState, stateDir} from '../lib/config/state.js'
 import {resolveSettings} from '../lib/config/settings.js'
 import {connectPool, withTransaction} from '../lib/db/pool.js'
 import {initialise} from '../lib/db/setup.js'
@@ -42,8 +41,9 @@ q or Ctrl-C stops everything cleanly, then verify runs. Without a TTY it runs to
     step('Bringing up services')
     await servicesUp({flags: {brokers: this.flags.brokers, 'database-url': this.flags['database-url']}, onStep: (m) => spin && (ux.action.status = m)})
 
-    const base = await this.settings()
-    const url = await demoDatabaseUrl(resolveSettings({brokers: this.flags.brokers, 'database-url': this.flags['database-url']}, process.env, (await import('../lib/config/state.js').then((m) => m.readState()))))
+    // Not this.settings(): that also checks ELECTION_NAMESPACE, which the demo replaces with its own.
+    const base = resolveSettings({brokers: this.flags.brokers, 'database-url': this.flags['database-url']}, process.env, await readState())
+    const url = await demoDatabaseUrl(base)
     const env = {...process.env, DATABASE_URL: url, KAFKA_BROKERS: base.kafka.brokers.join(','), ELECTION_NAMESPACE: DEMO_NAMESPACE}
     const settings = resolveSettings({}, env, {})
     const names = topicNames(env)
@@ -93,7 +93,8 @@ q or Ctrl-C stops everything cleanly, then verify runs. Without a TTY it runs to
     }
     const result = await verify(pool, kafka, admin, names, DEMO_NAMESPACE)
     this.note(result.ok ? `verify: OK, ${result.votes} votes, aggregates match Postgres.` : `verify: ${result.differences.length} differences`)
-    this.note(`Inspect it later: ELECTION_NAMESPACE=${DEMO_NAMESPACE} DATABASE_URL=${redactUrl(url)} election verify`)
+    // note() redacts the password: the user puts their own back in.
+    this.note(`Inspect it later: ELECTION_NAMESPACE=${DEMO_NAMESPACE} DATABASE_URL='${url}' election verify`)
     if (!result.ok) process.exitCode = 1
     return {voters: this.flags.voters, verify: result}
   }

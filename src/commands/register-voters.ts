@@ -5,6 +5,7 @@ import {BaseCommand} from '../lib/base-command.js'
 import {registerVoters, type RegisterResult} from '../lib/generate/register.js'
 import {fakerFor} from '../lib/generate/locale.js'
 import {seedFlag} from '../lib/flags.js'
+import type {TopicNames} from '../lib/kafka/topics.js'
 
 export default class RegisterVoters extends BaseCommand<typeof RegisterVoters> {
   static summary = 'Register fake voters in Postgres and on voters_topic, in bulk.'
@@ -22,6 +23,8 @@ Streams in batches (never holds all voters in memory); re-running registers only
     locale: Flags.string({summary: 'Faker locale for names and addresses.', default: 'en_GB'}),
     'batch-size': Flags.integer({summary: 'Voters per Postgres insert and Kafka send.', default: 5000, min: 1, max: 50_000}),
   }
+
+  static topicsNeeded = (topics: TopicNames) => [topics.voters]
 
   async run(): Promise<RegisterResult> {
     fakerFor(this.flags.locale, 0) // validates the locale before anything is written

@@ -2,10 +2,10 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {withTransaction} from '../lib/db/pool.js'
-import {DEFAULT_PARTIES, generateCandidates, type Candidate} from '../lib/generate/candidates.js'
+import {DEFAULT_PARTIES, generateCandidates, partyNames, type Candidate} from '../lib/generate/candidates.js'
 import {insertCandidates, publishKeyed} from '../lib/generate/store.js'
-import {usageError} from '../lib/errors.js'
 import {seedFlag} from '../lib/flags.js'
+import type {TopicNames} from '../lib/kafka/topics.js'
 
 export default class SeedCandidates extends BaseCommand<typeof SeedCandidates> {
   static summary = 'Create candidates and their parties in Postgres and on candidates_topic.'
@@ -22,10 +22,10 @@ export default class SeedCandidates extends BaseCommand<typeof SeedCandidates> {
     locale: Flags.string({summary: 'Faker locale for names.', default: 'en_GB'}),
   }
 
+  static topicsNeeded = (topics: TopicNames) => [topics.candidates]
+
   async run(): Promise<{inserted: number; existing: number; candidates: Candidate[]}> {
-    const parties = this.flags.parties.split(',').map((p) => p.trim()).filter(Boolean)
-    if (parties.length === 0) throw usageError('--parties is empty', 'give at least one party name, e.g. --parties "Green Party"')
-    const candidates = generateCandidates(this.flags.count, parties, this.flags.seed, this.flags.locale)
+    const candidates = generateCandidates(this.flags.count, partyNames(this.flags.parties), this.flags.seed, this.flags.locale)
     const pool = await this.openPool()
     const {kafka} = await this.openKafka()
     const producer = kafka.producer({idempotent: true, maxInFlightRequests: 1})

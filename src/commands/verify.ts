@@ -3,7 +3,7 @@ import Table from 'cli-table3'
 import {BaseCommand} from '../lib/base-command.js'
 import {ElectionError} from '../lib/errors.js'
 import {verify, type VerifyResult} from '../lib/verify/index.js'
-import {namespace} from '../lib/kafka/topics.js'
+import {namespace, type TopicNames} from '../lib/kafka/topics.js'
 
 export default class Verify extends BaseCommand<typeof Verify> {
   static summary = 'Check the published aggregates against Postgres ground truth.'
@@ -13,6 +13,8 @@ over votes joined to voters and candidates. Exit 0 with a short table when they 
     '<%= config.bin %> <%= command.id %>',
     {description: 'In a CI script, after `aggregate --exit-when-idle 5s`', command: '<%= config.bin %> <%= command.id %> --json || exit 1'},
   ]
+
+  static topicsNeeded = (topics: TopicNames) => Object.values(topics.aggregates)
 
   async run(): Promise<VerifyResult> {
     const pool = await this.openPool()

@@ -5,6 +5,7 @@ import {durationFlag, memberFlags, seedFlag} from '../lib/flags.js'
 import {startMetrics} from '../lib/metrics/endpoint.js'
 import {metricsFlags} from '../lib/metrics/flags.js'
 import {VoteMetrics} from '../lib/metrics/pipeline.js'
+import type {TopicNames} from '../lib/kafka/topics.js'
 import {runVoting, type VoteStats} from '../lib/vote/runner.js'
 
 export default class Vote extends BaseCommand<typeof Vote> {
@@ -22,7 +23,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
 
   static flags = {
     rate: Flags.integer({summary: 'Votes per second (held steady); omit for as fast as possible.', min: 1, max: 1_000_000}),
-    duration: durationFlag({summary: 'Stop after this long (e.g. 60s, 5m).'}),
+    duration: durationFlag({summary: 'Stop after this long, e.g. 60s, 5m'}),
     'max-votes': Flags.integer({summary: 'Stop after this many votes.', min: 1}),
     seed: seedFlag,
     ...memberFlags('voters'),
@@ -30,6 +31,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
   }
 
   static longRunning = true
+  static topicsNeeded = (topics: TopicNames) => [topics.voters, topics.votes, topics.deadLetter]
 
   async run(): Promise<VoteStats> {
     const registry = await startMetrics(this.flags, {onCleanup: (cleanup) => this.onCleanup(cleanup), note: (message) => this.note(message)})

@@ -1,13 +1,16 @@
+import {format} from 'node:util'
+
 import {Command, Flags, Interfaces, ux} from '@oclif/core'
 
 import {describeSettings, resolveSettings, type Settings} from './config/settings.js'
-import {scrubText} from './config/redact.js'
+import {redact, redactJson} from './config/redact.js'
 import {readState, stateDir} from './config/state.js'
 import {describeCause, ElectionError} from './errors.js'
 import {connectPool} from './db/pool.js'
 import {assertSchema} from './db/schema.js'
+import {assertTopics} from './kafka/admin.js'
 import {connectKafka} from './kafka/connect.js'
-import {topicNames} from './kafka/topics.js'
+import {namespace, topicNames, type TopicNames} from './kafka/topics.js'
 import type {Admin, Kafka} from 'kafkajs'
 import type pg from 'pg'
 
@@ -34,6 +37,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Long-running commands (vote, aggregate) stop cleanly on SIGINT/SIGTERM from their first moment. */
   static longRunning = false
+
+  /**
+   * The topics the command reads or writes: openKafka() fails at once with exit 3 and "run
+   * election init-db" when one is missing, as openPool() does for tables. None by default:
+   * init-db creates them, the dashboard shows whatever is there.
+   */
+  static topicsNeeded: (names: TopicNames) => string[] = () => []
   protected readonly stopSignal = new AbortController()
   private readonly onSignal = () => this.stopSignal.abort()
 
@@ -67,6 +77,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Connection settings: flag, environment, then what `election services up` started. */
   protected async settings(): Promise<Settings> {
     if (!this.cachedSettings) {
+      // ELECTION_NAMESPACE is configuration too: a bad one is refused before anything connects.
+      namespace(process.env)
       this.cachedSettings = resolveSettings(
         {brokers: this.flags.brokers, 'database-url': this.flags['database-url']},
         process.env,
@@ -95,9 +107,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return pool
   }
 
+  /** Kafka clients, once the topics the command needs (topicsNeeded) are known to exist. */
   protected async openKafka(): Promise<{kafka: Kafka; admin: Admin}> {
     const connection = await connectKafka((await this.settings()).kafka, {debug: this.flags.debug})
     this.onCleanup(() => connection.admin.disconnect())
+    const needed = (this.ctor as typeof BaseCommand).topicsNeeded(this.topics())
+    if (needed.length > 0) await assertTopics(connection.admin, needed)
     return connection
   }
 
@@ -114,11 +129,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Progress and status lines: stderr, silent under --json so stdout stays one JSON document. */
   protected note(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${redact(message)}\n`)
+  }
+
+  // Everything a command prints goes through the one redaction (config/redact.ts).
+  public override log(message = '', ...args: unknown[]): void {
+    super.log(redact(format(message, ...args)))
+  }
+
+  public override logToStderr(message = '', ...args: unknown[]): void {
+    super.logToStderr(redact(format(message, ...args)))
+  }
+
+  public override logJson(json: unknown): void {
+    super.logJson(redactJson(json))
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    const secrets = [this.cachedSettings?.kafka.sasl?.password ?? '', safePassword(this.cachedSettings?.postgres.url)]
     let message: string
     let suggestions: string[] = []
     let code: number
@@ -138,7 +165,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       message = describeCause(error)
       code = 1
     }
-    message = scrubText(oneLine(message), secrets)
+    message = redact(oneLine(message))
+    suggestions = suggestions.map((s) => redact(s))
     process.exitCode = code
     // A spinner still running (demo's "Bringing up services") holds stderr until it stops: the error would never show.
     if (ux.action.running) ux.action.stop('failed')
@@ -148,7 +176,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       process.stderr.write(`Error: ${message}\n`)
       for (const s of suggestions) process.stderr.write(`  Try: ${s}\n`)
     }
-    if (this.flags?.debug || process.argv.includes('--debug')) process.stderr.write(`${error.stack ?? ''}\n`)
+    if (this.flags?.debug || process.argv.includes('--debug')) process.stderr.write(`${redact(error.stack ?? '')}\n`)
     return undefined
   }
 }
@@ -162,12 +190,4 @@ function oneLine(message: string): string {
     .join(': ')
     .replace(/^Error: /, '')
     .replace(/^Parsing (--[\w-]+):*/, '$1:')
-}
-
-function safePassword(url: string | undefined): string {
-  try {
-    return url ? decodeURIComponent(new URL(url).password) : ''
-  } catch {
-    return ''
-  }
 }

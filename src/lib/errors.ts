@@ -40,6 +40,9 @@ export const unavailableError = (message: string, cause?: unknown, ...suggestion
 
 export function describeCause(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return describeCause(error.errors[0])
+  // kafkajs' KafkaJSAggregateError ("Topic creation errors") keeps the reasons in `errors`.
+  const nested = (error as {errors?: unknown})?.errors
+  if (error instanceof Error && Array.isArray(nested) && nested.length > 0) return `${error.message}: ${[...new Set(nested.map(describeCause))].join('; ')}`
   if (error instanceof Error) return error.message || error.name
   return String(error)
 }

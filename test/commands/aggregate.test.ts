@@ -7,7 +7,7 @@ import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
 import type {AggregateStats} from '../../src/lib/aggregate/runner.js'
-import {assertCleanError, count, election, readTopic} from '../helpers/pipeline.js'
+import {allOf, assertCleanError, count, election, readTopic} from '../helpers/pipeline.js'
 
 interface VerifyResult {
   ok: boolean
@@ -33,9 +33,18 @@ describe('election aggregate', () => {
   })
   after(async () => t?.drop())
 
-  it('refuses a bad --publish-interval with one clear line, counting nothing', async () => {
-    const result = await runCli(['aggregate', '--publish-interval', '0ms'], t.env)
-    assertCleanError(result, 2, /publish-interval|duration/, /0ms/)
+  it('refuses a bad or out-of-range duration with one clear line naming the flag, counting nothing', async () => {
+    const [zero, overflow, session] = await Promise.all([
+      runCli(['aggregate', '--publish-interval', '0ms'], t.env),
+      // Beyond a Node timer's 2^31-1 ms the interval fired every millisecond.
+      runCli(['aggregate', '--publish-interval', '1300h', '--exit-when-idle', '2s'], t.env),
+      runCli(['aggregate', '--session-timeout', '5999ms', '--exit-when-idle', '2s'], t.env),
+    ])
+    allOf([
+      ['--publish-interval 0ms', () => assertCleanError(zero, 2, /publish-interval|duration/, /0ms/)],
+      ['--publish-interval 1300h', () => assertCleanError(overflow, 2, /--publish-interval/, /1300h/, /at most 500h/)],
+      ['--session-timeout 5999ms', () => assertCleanError(session, 2, /--session-timeout/, /5999ms/, /6s to 30m/)],
+    ])
     assert.equal(await count(t, 'aggregator_counted_votes'), 0)
   })
 

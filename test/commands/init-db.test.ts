@@ -5,7 +5,7 @@ import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
-import {allOf, assertCleanError, assertJsonError, count, ok, sql, topicSize} from '../helpers/pipeline.js'
+import {allOf, assertCleanError, assertJsonError, count, ok, tablesIn, topicSize} from '../helpers/pipeline.js'
 
 const TABLES = ['candidates', 'voters', 'votes', 'aggregator_counted_votes', 'aggregator_totals']
 
@@ -14,11 +14,6 @@ interface InitResult {
   createdTables: string[]
   createdTopics: string[]
   changed: boolean
-}
-
-async function tablesIn(t: TestEnv): Promise<string[]> {
-  const rows = await sql<{table_name: string}>(t, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
-  return rows.map((r) => r.table_name).sort()
 }
 
 /** The namespace's topics with their partition counts. */
@@ -106,6 +101,42 @@ describe('election init-db', () => {
   })
 })
 
+describe('election init-db: what the cluster would refuse is refused first, creating nothing', () => {
+  let t: TestEnv
+  before(async () => {
+    t = await freshEnv()
+  })
+  after(async () => t?.drop())
+
+  it('an illegal or too long ELECTION_NAMESPACE, or --replication-factor above the broker count: exit 2 naming it', async () => {
+    const namespaced = (ns: string) => ({...t.env, ELECTION_NAMESPACE: ns})
+    const tooLong = `${t.namespace}${'x'.repeat(220)}`
+    const [chars, long, replication, json, reset] = await Promise.all([
+      runCli(['init-db'], namespaced(`${t.namespace}bad/ns!`)),
+      runCli(['init-db'], namespaced(tooLong)),
+      runCli(['init-db', '--replication-factor', '3'], t.env),
+      runCli(['init-db', '--replication-factor', '3', '--json'], t.env),
+      runCli(['init-db', '--reset', '--force', '--replication-factor', '3'], t.env),
+    ])
+    allOf([
+      ['ELECTION_NAMESPACE with "/" and "!"', () => assertCleanError(chars, 2, /ELECTION_NAMESPACE/, /"\/" "!"/)],
+      ['ELECTION_NAMESPACE too long', () => assertCleanError(long, 2, /ELECTION_NAMESPACE/, /at most 219/)],
+      ['--replication-factor 3', () => assertCleanError(replication, 2, /--replication-factor 3/, /1 broker\b/)],
+      ['--replication-factor 3 --json', () => void assertJsonError(json, 2, /--replication-factor 3/)],
+      ['--reset --replication-factor 3', () => assertCleanError(reset, 2, /--replication-factor 3/)],
+    ])
+    assert.deepEqual(await tablesIn(t), [], 'no tables')
+    assert.deepEqual([...(await topicsIn(t)).keys()], [], 'no topics')
+  })
+
+  it('the namespace is checked by every command that names topics, before anything else', async () => {
+    const env = {...t.env, ELECTION_NAMESPACE: 'a b'}
+    const commands = [['seed-candidates'], ['register-voters'], ['vote'], ['aggregate'], ['verify'], ['dashboard', '--once']]
+    const results = await Promise.all(commands.map((args) => runCli(args, env)))
+    allOf(results.map((result, i): [string, () => void] => [`election ${commands[i]!.join(' ')}`, () => assertCleanError(result, 2, /ELECTION_NAMESPACE/, /" "/)]))
+  })
+})
+
 describe('every command before init-db, and unreachable services', () => {
   let t: TestEnv
   let ready: TestEnv
@@ -124,6 +155,26 @@ describe('every command before init-db, and unreachable services', () => {
       ...results.map((result, i): [string, () => void] => [`election ${commands[i]!.join(' ')}`, () => assertCleanError(result, 3, /run `election init-db`/)]),
       ['election vote --json', () => void assertJsonError(json, 3, /run `election init-db`/)],
     ])
+  })
+
+  it('with the tables but not the topics, every command that needs them fails at once with exit 3 and "run `election init-db`", writing nothing', async () => {
+    const other = await freshEnv()
+    try {
+      // The tables, with the topics of another namespace: this one's are missing.
+      const init = await runCli(['init-db'], {...other.env, ELECTION_NAMESPACE: `${other.namespace}other.`})
+      assert.equal(init.code, 0, init.stderr)
+      // The dashboard is left out: it shows whatever topics there are (test/lib/dashboard/cli.test.tsx).
+      const commands = [['seed-candidates'], ['register-voters', '--count', '5'], ['vote', '--exit-when-idle', '2s'], ['aggregate', '--exit-when-idle', '2s'], ['verify']]
+      const [json, ...results] = await Promise.all([runCli(['register-voters', '--json'], other.env), ...commands.map((args) => runCli(args, other.env))])
+      allOf([
+        ...results.map((result, i): [string, () => void] => [`election ${commands[i]!.join(' ')}`, () => assertCleanError(result, 3, /topics missing/, /run `election init-db`/)]),
+        ['election register-voters --json', () => void assertJsonError(json, 3, /topics missing/, /run `election init-db`/)],
+      ])
+      assert.deepEqual([await count(other, 'candidates'), await count(other, 'voters')], [0, 0])
+      assert.deepEqual([...(await topicsIn(other)).keys()].filter((name) => !name.startsWith(`${other.namespace}other.`)), [], 'no topic auto-created')
+    } finally {
+      await other.drop()
+    }
   })
 
   it('fails within 30 s naming the broker when Kafka is unreachable (exit 4)', async () => {

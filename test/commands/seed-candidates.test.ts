@@ -29,8 +29,10 @@ describe('election seed-candidates', () => {
   after(async () => t?.drop())
 
   it('refuses bad input with one clear line and writes nothing', async () => {
-    const [empty, unknown, locale, count] = await Promise.all([
+    const [empty, long, unknown, locale, count] = await Promise.all([
       runCli(['seed-candidates', '--parties', ' , '], t.env),
+      // Longer than candidates.party_affiliation VARCHAR(255): used to be Postgres' own error, exit 1.
+      runCli(['seed-candidates', '--parties', `Green Party,${'P'.repeat(300)}`], t.env),
       runCli(['seed-candidates', '--bogus'], t.env),
       runCli(['seed-candidates', '--locale', 'xx_YY'], t.env),
       runCli(['seed-candidates', '--count', '101'], t.env),
@@ -39,6 +41,7 @@ describe('election seed-candidates', () => {
     assert.deepEqual(await readTopic(t, topicNames(t.env).candidates), [])
     allOf([
       ['seed-candidates --parties " , "', () => assertCleanError(empty, 2, /--parties/)],
+      ['seed-candidates --parties <300 characters>', () => assertCleanError(long, 2, /--parties/, /300 characters/, /255/)],
       ['seed-candidates --bogus', () => assertCleanError(unknown, 2, /--bogus/)],
       ['seed-candidates --locale xx_YY', () => assertCleanError(locale, 2, /xx_YY/)],
       ['seed-candidates --count 101', () => assertCleanError(count, 2, /--count/, /101/)],

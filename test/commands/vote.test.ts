@@ -202,12 +202,19 @@ describe('election vote: bad input, and malformed records on voters_topic', () =
       {args: ['--exit-when-idle', 'banana'], mentions: [/--exit-when-idle/, /banana/]},
       {args: ['--duration', '0s'], mentions: [/duration/, /0s/]},
       {args: ['--max-votes', '0'], mentions: [/--max-votes/, /\b0\b/]},
+      // Beyond a Node timer's 2^31-1 ms (~596 h) the run used to stop at once with exit 0.
+      {args: ['--duration', '600h'], mentions: [/--duration/, /600h/, /at most 500h/]},
+      {args: ['--exit-when-idle', '600h', '--duration', '5s'], mentions: [/--exit-when-idle/, /600h/]},
+      // Outside the brokers' default limits the group join failed later, exit 4.
+      {args: ['--session-timeout', '1s'], mentions: [/--session-timeout/, /1s/, /6s to 30m/]},
+      {args: ['--session-timeout', '31m'], mentions: [/--session-timeout/, /31m/]},
       {args: ['--bogus'], mentions: [/--bogus/]},
     ]
     const results = await Promise.all([
       ...cases.map((c) => runCli(['vote', ...c.args], t.env)),
       runCli(['vote', '--rate', '0', '--json'], t.env),
       runCli(['vote', '--exit-when-idle', 'banana', '--json'], t.env),
+      runCli(['vote', '--session-timeout', '1s', '--json'], t.env),
     ])
     assert.equal(await count(t, 'votes'), 0)
     assert.deepEqual(await readTopic(t, topicNames(t.env).votes), [])
@@ -215,6 +222,7 @@ describe('election vote: bad input, and malformed records on voters_topic', () =
       ...cases.map((c, i): [string, () => void] => [`vote ${c.args.join(' ')}`, () => assertCleanError(results[i]!, 2, ...c.mentions)]),
       ['vote --rate 0 --json', () => assertJsonError(results[cases.length]!, 2, /--rate/, /\b0\b/)],
       ['vote --exit-when-idle banana --json', () => assertJsonError(results[cases.length + 1]!, 2, /--exit-when-idle/, /banana/)],
+      ['vote --session-timeout 1s --json', () => assertJsonError(results[cases.length + 2]!, 2, /--session-timeout/, /1s/)],
     ])
   })
 

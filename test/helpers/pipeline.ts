@@ -36,6 +36,12 @@ export async function sql<R = Record<string, unknown>>(t: TestEnv, text: string,
   }
 }
 
+/** The tables of the test's database, sorted. */
+export async function tablesIn(t: TestEnv): Promise<string[]> {
+  const rows = await sql<{table_name: string}>(t, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`)
+  return rows.map((r) => r.table_name).sort()
+}
+
 export const count = async (t: TestEnv, table: string) => (await sql<{n: number}>(t, `SELECT count(*)::int AS n FROM ${table}`))[0]!.n
 
 /** Records in a topic (high minus low watermark, all partitions). */

@@ -2,8 +2,8 @@ import {readFileSync} from 'node:fs'
 import type {KafkaConfig, SASLOptions} from 'kafkajs'
 import type {PoolConfig} from 'pg'
 
-import {usageError} from '../errors.js'
-import {redactUrl} from './redact.js'
+import {describeCause, usageError} from '../errors.js'
+import {redactUrl, rememberSecrets, urlSecrets} from './redact.js'
 import {type ServicesState} from './state.js'
 
 export type Source = 'flag' | 'env' | 'local' | 'docker' | 'default'
@@ -37,6 +37,19 @@ export interface Settings {
   postgres: PostgresSettings
 }
 
+// The docker-compose password is printed in the README and docker-compose.yml: not a secret,
+// and masking the word "election" in every message would garble them all.
+const PUBLIC_PASSWORD = new URL(DEFAULT_DATABASE_URL).password
+
+/** How the user names the place a database URL came from, in errors. */
+const DATABASE_URL_ORIGIN: Record<Source, string> = {
+  flag: '--database-url',
+  env: 'DATABASE_URL',
+  local: 'the local Postgres address recorded by `election services up`',
+  docker: 'the local Postgres address recorded by `election services up`',
+  default: 'the default database URL',
+}
+
 const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
 const SSL_MODES = ['disable', 'prefer', 'require', 'no-verify', 'verify-full'] as const
 
@@ -59,6 +72,10 @@ function localSource(record: ServicesState['kafka'] | ServicesState['postgres'])
 export function resolveSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, state: ServicesState): Settings {
   const brokers = pick(flags.brokers, env.KAFKA_BROKERS, localSource(state.kafka), DEFAULT_BROKERS)
   const database = pick(flags['database-url'], env.DATABASE_URL, localSource(state.postgres), DEFAULT_DATABASE_URL)
+  // Known before anything can fail or be printed, so every output can mask them (see redact.ts).
+  const candidateUrls = [flags['database-url'], env.DATABASE_URL, localSource(state.postgres).value]
+  rememberSecrets(...candidateUrls.flatMap((url) => (url ? urlSecrets(url) : [])).filter((s) => s !== PUBLIC_PASSWORD), env.KAFKA_SASL_PASSWORD)
+  assertPostgresUrl(database.value, database.source)
 
   const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase()
   if (mechanism && !(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
@@ -91,6 +108,22 @@ function isTrue(value: string | undefined) {
   return value !== undefined && ['1', 'true', 'yes', 'on'].includes(value.toLowerCase())
 }
 
+/**
+ * A malformed URL fails deep inside pg as a bare "Invalid URL"; name where it came from
+ * instead. The value itself is never echoed: it may hold a password we cannot find in it.
+ */
+function assertPostgresUrl(url: string, source: Source): void {
+  let protocol: string
+  try {
+    protocol = new URL(url).protocol
+  } catch {
+    throw usageError(`${DATABASE_URL_ORIGIN[source]} is not a valid URL`, 'use postgres://user:password@host:5432/database, with special characters in the password percent-encoded')
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw usageError(`${DATABASE_URL_ORIGIN[source]} is not a Postgres URL (scheme ${protocol})`, 'use postgres://user:password@host:5432/database')
+  }
+}
+
 function sslmodeFromUrl(url: string): string | undefined {
   try {
     return new URL(url).searchParams.get('sslmode') ?? undefined
@@ -100,12 +133,20 @@ function sslmodeFromUrl(url: string): string | undefined {
 }
 
 export function kafkaClientConfig(settings: KafkaSettings): Pick<KafkaConfig, 'brokers' | 'clientId' | 'ssl' | 'sasl'> {
-  const ssl = settings.ssl ? (settings.sslCaFile ? {ca: [readFileSync(settings.sslCaFile, 'utf8')]} : true) : undefined
+  const ssl = settings.ssl ? (settings.sslCaFile ? {ca: [readCaFile(settings.sslCaFile)]} : true) : undefined
   return {
     brokers: settings.brokers,
     clientId: settings.clientId,
     ssl,
     sasl: settings.sasl as SASLOptions | undefined,
+  }
+}
+
+function readCaFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (error) {
+    throw usageError(`KAFKA_SSL_CA_FILE ${file} cannot be read: ${describeCause(error).replace(/,? open '.*'$/, '')}`, 'point KAFKA_SSL_CA_FILE at the PEM file of the CA that signed the brokers\' certificates, or unset it to use the system CAs')
   }
 }
 

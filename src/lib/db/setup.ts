@@ -1,7 +1,7 @@
 import type {Admin} from 'kafkajs'
 import type pg from 'pg'
 
-import {deleteTopics, ensureTopics, plannedTopics, type TopicPlan} from '../kafka/admin.js'
+import {assertPlanFits, deleteTopics, ensureTopics, plannedTopics, type TopicPlan} from '../kafka/admin.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {createSchema, dropSchema} from './schema.js'
 import {withTransaction} from './pool.js'
@@ -16,6 +16,8 @@ export interface InitResult {
 /** Tables and topics, created when missing; with `reset`, dropped and recreated first. */
 export async function initialise(pool: pg.Pool, admin: Admin, names: TopicNames, plan: TopicPlan & {reset: boolean}): Promise<InitResult> {
   const topics = plannedTopics(names, plan)
+  // Before anything is dropped or created: a plan the cluster refuses must leave no half-made election.
+  await assertPlanFits(admin, plan)
   if (plan.reset) {
     await withTransaction(pool, (client) => dropSchema(client))
     await deleteTopics(admin, topics.map((t) => t.topic))

@@ -1,5 +1,6 @@
 import type {Admin, ITopicConfig} from 'kafkajs'
 
+import {configError, usageError} from '../errors.js'
 import {AGGREGATE_TOPICS, BASE_TOPICS, type TopicNames} from './topics.js'
 
 export interface TopicPlan {
@@ -32,6 +33,26 @@ export function plannedTopics(names: TopicNames, plan: TopicPlan): ITopicConfig[
 export async function existingTopics(admin: Admin, topics: string[]): Promise<string[]> {
   const all = new Set(await admin.listTopics())
   return topics.filter((t) => all.has(t))
+}
+
+/**
+ * What the broker would refuse in CreateTopics, found before init-db creates anything
+ * (it used to create the tables, then fail with "Topic creation errors").
+ */
+export async function assertPlanFits(admin: Admin, plan: TopicPlan): Promise<void> {
+  const brokers = (await admin.describeCluster()).brokers.length
+  if (plan.replicationFactor > brokers) {
+    throw usageError(`--replication-factor ${plan.replicationFactor} is more than the ${brokers} broker${brokers === 1 ? '' : 's'} of the cluster`, `use --replication-factor ${brokers} or less`)
+  }
+}
+
+/** The topics a command needs, checked with one metadata request (a producer would retry for 20 s). */
+export async function assertTopics(admin: Admin, wanted: string[]): Promise<void> {
+  const present = new Set(await existingTopics(admin, wanted))
+  const missing = wanted.filter((t) => !present.has(t))
+  if (missing.length === 0) return
+  const named = missing.length > 3 ? `${missing.slice(0, 3).join(', ')} and ${missing.length - 3} more` : missing.join(', ')
+  throw configError(`${missing.length} of ${wanted.length} topics missing (${named}): run \`election init-db\``, 'election init-db')
 }
 
 /** Creates what is missing and reports what was created; existing topics are left as they are. */

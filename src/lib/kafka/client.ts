@@ -1,5 +1,6 @@
 import {Kafka, logLevel, type LogEntry} from 'kafkajs'
 
+import {redact} from '../config/redact.js'
 import {kafkaClientConfig, type KafkaSettings} from '../config/settings.js'
 
 // kafkajs warns about its v2 partitioner change on every producer; we rely on the default one.
@@ -21,7 +22,7 @@ export function createKafka(settings: KafkaSettings, options: KafkaOptions = {})
     retry: {retries: options.retries ?? 8, initialRetryTime: 200, maxRetryTime: 5000},
     logLevel: options.debug ? logLevel.INFO : logLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => {
-      process.stderr.write(`[kafkajs ${entry.namespace}] ${entry.log.message}\n`)
+      process.stderr.write(redact(`[kafkajs ${entry.namespace}] ${entry.log.message}\n`))
     },
   })
 }

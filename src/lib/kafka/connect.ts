@@ -13,7 +13,9 @@ export async function connectKafka(settings: KafkaSettings, options: KafkaOption
     await admin.describeCluster()
   } catch (error) {
     await admin.disconnect().catch(() => {})
-    throw unavailableError(`Kafka at ${settings.brokers.join(',')} is unreachable: ${describeCause(error)}`, error, 'run `election services up`, or check KAFKA_BROKERS')
+    // With TLS or SASL on, a plaintext broker (or the wrong port) fails the same way as no broker.
+    const check = settings.sasl ? 'KAFKA_BROKERS and the KAFKA_SASL_* settings (SASL turns TLS on)' : settings.ssl ? 'KAFKA_BROKERS and KAFKA_SSL (the brokers must speak TLS)' : 'KAFKA_BROKERS'
+    throw unavailableError(`Kafka at ${settings.brokers.join(',')} is unreachable: ${describeCause(error)}`, error, `run \`election services up\`, or check ${check}`)
   }
   return {kafka: createKafka(settings, options), admin}
 }

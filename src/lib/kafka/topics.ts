@@ -1,3 +1,5 @@
+import {usageError} from '../errors.js'
+
 /**
  * Topic and consumer-group names. They follow the reference pipeline so existing
  * consumers keep working; ELECTION_NAMESPACE prefixes all of them so several
@@ -25,8 +27,27 @@ export const GROUPS = {
 
 export type AggregateKind = keyof typeof AGGREGATE_TOPICS
 
+// Kafka's rules for a topic name; a namespace that breaks them used to fail only at topic
+// creation, after init-db had created the tables.
+const TOPIC_NAME_CHARS = /[a-zA-Z0-9._-]/
+const MAX_TOPIC_NAME_LENGTH = 249
+const LONGEST_TOPIC = [...Object.values(BASE_TOPICS), ...Object.values(AGGREGATE_TOPICS)].reduce((a, b) => (b.length > a.length ? b : a))
+export const MAX_NAMESPACE_LENGTH = MAX_TOPIC_NAME_LENGTH - LONGEST_TOPIC.length
+
+/** ELECTION_NAMESPACE, refused (a usage error naming it) unless every topic name made from it is legal. */
 export function namespace(env: NodeJS.ProcessEnv = process.env): string {
-  return env.ELECTION_NAMESPACE ?? ''
+  const ns = env.ELECTION_NAMESPACE ?? ''
+  const illegal = [...new Set([...ns].filter((c) => !TOPIC_NAME_CHARS.test(c)))]
+  if (illegal.length > 0) {
+    throw usageError(`ELECTION_NAMESPACE has characters Kafka does not allow in topic names: ${illegal.map((c) => JSON.stringify(c)).join(' ')}`, 'use only letters, digits, ".", "_" and "-", e.g. ELECTION_NAMESPACE=staging.')
+  }
+  if (ns.length > MAX_NAMESPACE_LENGTH) {
+    throw usageError(
+      `ELECTION_NAMESPACE is ${ns.length} characters long; at most ${MAX_NAMESPACE_LENGTH} fit before "${LONGEST_TOPIC}" in a topic name (${MAX_TOPIC_NAME_LENGTH} at most)`,
+      'use a shorter ELECTION_NAMESPACE',
+    )
+  }
+  return ns
 }
 
 export function topicNames(env: NodeJS.ProcessEnv = process.env) {

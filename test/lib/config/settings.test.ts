@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 
-import {describeSettings, DEFAULT_BROKERS, DEFAULT_DATABASE_URL, kafkaClientConfig, postgresPoolConfig, resolveSettings} from '../../../src/lib/config/settings.js'
-import {redactSecrets, redactUrl, scrubText} from '../../../src/lib/config/redact.js'
+import {DEFAULT_BROKERS, DEFAULT_DATABASE_URL, kafkaClientConfig, postgresPoolConfig, resolveSettings} from '../../../src/lib/config/settings.js'
 import type {ServicesState} from '../../../src/lib/config/state.js'
+import {runCli} from '../../helpers/cli.js'
+import {allOf, assertCleanError, assertJsonError, tablesIn} from '../../helpers/pipeline.js'
+import {freshEnv, type TestEnv} from '../../helpers/services.js'
 
 const local: ServicesState = {
   kafka: {source: 'local', address: '127.0.0.1:40001', pid: 1},
@@ -50,22 +52,47 @@ describe('config precedence', () => {
   })
 })
 
-describe('secret redaction', () => {
-  it('hides the password of a connection URL', () => {
-    assert.equal(redactUrl('postgres://alice:s3cr%40t@db:5432/election'), 'postgres://alice:*****@db:5432/election')
-    assert.equal(redactUrl('postgres://alice@db/election'), 'postgres://alice@db/election')
+describe('configuration errors name the setting, never its secret', () => {
+  it('a malformed database URL names DATABASE_URL or --database-url, without echoing the value', () => {
+    const malformed = 'postgres://alice:hunter2@db:port/election'
+    assert.throws(() => resolveSettings({}, {DATABASE_URL: malformed}, {}), (error: Error) => {
+      assert.equal(error.name, 'ElectionUsageError')
+      assert.match(error.message, /^DATABASE_URL is not a valid URL$/)
+      return true
+    })
+    assert.throws(() => resolveSettings({'database-url': malformed}, {DATABASE_URL: 'postgres://h/db'}, {}), {message: /^--database-url is not a valid URL$/})
+    assert.throws(() => resolveSettings({}, {DATABASE_URL: 'mysql://u@h/db'}, {}), {name: 'ElectionUsageError', message: /DATABASE_URL is not a Postgres URL/})
   })
 
-  it('never lets a password reach the JSON description', () => {
-    const settings = resolveSettings({}, {DATABASE_URL: 'postgres://alice:hunter2@db/e', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'bob', KAFKA_SASL_PASSWORD: 'swordfish'}, {})
-    const text = JSON.stringify(describeSettings(settings))
-    assert.ok(!text.includes('hunter2') && !text.includes('swordfish'), text)
-    assert.match(text, /alice:\*\*\*\*\*@db/)
-    assert.match(text, /"username":"bob"/)
+  it('an unreadable KAFKA_SSL_CA_FILE is a usage error naming it and the path', () => {
+    const settings = resolveSettings({}, {KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem'}, {})
+    assert.throws(() => kafkaClientConfig(settings.kafka), {name: 'ElectionUsageError', message: /^KAFKA_SSL_CA_FILE \/nonexistent\/ca\.pem cannot be read: ENOENT: no such file or directory$/})
   })
+})
 
-  it('redacts nested secret fields and free text', () => {
-    assert.deepEqual(redactSecrets({a: {password: 'x', user: 'y'}, url: 'postgres://u:p@h/d'}), {a: {password: '*****', user: 'y'}, url: 'postgres://u:*****@h/d'})
-    assert.equal(scrubText('auth failed for swordfish at postgres://u:pw@h/d', ['swordfish']), 'auth failed for ***** at postgres://u:*****@h/d')
+describe('configuration errors through the CLI (real services)', () => {
+  let t: TestEnv
+  before(async () => {
+    t = await freshEnv()
+  })
+  after(async () => t?.drop())
+
+  it('a malformed DATABASE_URL or --database-url, or an unreadable KAFKA_SSL_CA_FILE: exit 2 naming it, no password, nothing created', async () => {
+    const malformed = 'postgres://alice:hunter2@127.0.0.1:port/election'
+    const caFile = {...t.env, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem'}
+    const [env, json, flag, ca] = await Promise.all([
+      runCli(['init-db'], {...t.env, DATABASE_URL: malformed}),
+      runCli(['verify', '--json'], {...t.env, DATABASE_URL: malformed}),
+      runCli(['init-db', '--database-url', malformed], t.env),
+      runCli(['init-db'], caFile),
+    ])
+    allOf([
+      ['DATABASE_URL', () => assertCleanError(env, 2, /DATABASE_URL is not a valid URL/)],
+      ['DATABASE_URL --json', () => void assertJsonError(json, 2, /DATABASE_URL is not a valid URL/)],
+      ['--database-url', () => assertCleanError(flag, 2, /--database-url is not a valid URL/)],
+      ['KAFKA_SSL_CA_FILE', () => assertCleanError(ca, 2, /KAFKA_SSL_CA_FILE/, /\/nonexistent\/ca\.pem/)],
+      ['no password', () => assert.ok(![env, json, flag].some((r) => (r.stdout + r.stderr).includes('hunter2')))],
+    ])
+    assert.deepEqual(await tablesIn(t), [])
   })
 })

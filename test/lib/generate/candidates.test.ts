@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {DEFAULT_PARTIES, generateCandidates} from '../../../src/lib/generate/candidates.js'
+import {DEFAULT_PARTIES, generateCandidates, partyNames} from '../../../src/lib/generate/candidates.js'
 
 describe('generateCandidates', () => {
   it('is deterministic per seed and assigns the parties in turn', () => {
@@ -23,5 +23,19 @@ describe('generateCandidates', () => {
       assert.ok(c.campaign_platform.length > 0)
       assert.match(c.photo_url, /^https:\/\/randomuser\.me\/api\/portraits\/(men|women)\/\d{1,2}\.jpg$/)
     }
+  })
+})
+
+describe('partyNames (--parties)', () => {
+  it('splits and trims the list', () => {
+    assert.deepEqual(partyNames(' Green Party , Blue,,'), ['Green Party', 'Blue'])
+  })
+
+  it('refuses what Postgres cannot store, naming --parties: empty, NUL, more than 255 characters', () => {
+    assert.throws(() => partyNames(' , '), {name: 'ElectionUsageError', message: /--parties is empty/})
+    assert.throws(() => partyNames('Green\0Party'), {name: 'ElectionUsageError', message: /--parties has a NUL character/})
+    assert.throws(() => partyNames(`Green,${'P'.repeat(256)}`), {name: 'ElectionUsageError', message: /--parties: a party name is 256 characters long, at most 255/})
+    // VARCHAR(255) counts characters, not bytes or UTF-16 units.
+    assert.deepEqual(partyNames('✨'.repeat(255)), ['✨'.repeat(255)])
   })
 })
