@@ -44,7 +44,9 @@ q or Ctrl-C stops everything cleanly, then verify runs. Without a TTY it runs to
     // Not this.settings(): that also checks ELECTION_NAMESPACE, which the demo replaces with its own.
     const base = resolveSettings({brokers: this.flags.brokers, 'database-url': this.flags['database-url']}, process.env, await readState())
     const url = await demoDatabaseUrl(base)
-    const env = {...process.env, DATABASE_URL: url, KAFKA_BROKERS: base.kafka.brokers.join(','), ELECTION_NAMESPACE: DEMO_NAMESPACE}
+    const env: NodeJS.ProcessEnv = {...process.env, DATABASE_URL: url, KAFKA_BROKERS: base.kafka.brokers.join(','), ELECTION_NAMESPACE: DEMO_NAMESPACE}
+    // One port cannot serve vote, aggregate and the dashboard at once: the demo's children serve no metrics.
+    delete env.ELECTION_METRICS_PORT
     const settings = resolveSettings({}, env, {})
     const names = topicNames(env)
     const demo: DemoEnv = {env, logDir: path.join(stateDir(), 'demo')}

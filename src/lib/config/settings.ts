@@ -117,10 +117,10 @@ function assertPostgresUrl(url: string, source: Source): void {
   try {
     protocol = new URL(url).protocol
   } catch {
-    throw usageError(`${DATABASE_URL_ORIGIN[source]} is not a valid URL`, 'use postgres://user:password@host:5432/database, with special characters in the password percent-encoded')
+    throw usageError(`${DATABASE_URL_ORIGIN[source]} is not a valid URL`, 'use postgres://user@host:5432/database, with :password after the user (percent-encode special characters)')
   }
   if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-    throw usageError(`${DATABASE_URL_ORIGIN[source]} is not a Postgres URL (scheme ${protocol})`, 'use postgres://user:password@host:5432/database')
+    throw usageError(`${DATABASE_URL_ORIGIN[source]} is not a Postgres URL (scheme ${protocol})`, 'use postgres://user@host:5432/database, with :password after the user')
   }
 }
 

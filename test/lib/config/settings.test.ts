@@ -87,7 +87,10 @@ describe('configuration errors through the CLI (real services)', () => {
       runCli(['init-db'], caFile),
     ])
     allOf([
-      ['DATABASE_URL', () => assertCleanError(env, 2, /DATABASE_URL is not a valid URL/)],
+      ['DATABASE_URL', () => {
+        assertCleanError(env, 2, /DATABASE_URL is not a valid URL/)
+        assert.match(env.stderr, /Try: use postgres:\/\/user@host:5432\/database/, 'a hint the redaction leaves readable')
+      }],
       ['DATABASE_URL --json', () => void assertJsonError(json, 2, /DATABASE_URL is not a valid URL/)],
       ['--database-url', () => assertCleanError(flag, 2, /--database-url is not a valid URL/)],
       ['KAFKA_SSL_CA_FILE', () => assertCleanError(ca, 2, /KAFKA_SSL_CA_FILE/, /\/nonexistent\/ca\.pem/)],
