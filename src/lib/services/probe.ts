@@ -8,6 +8,8 @@ export interface ProbeResult {
   healthy: boolean
   version?: string
   error?: string
+  /** Kafka only: the node ids of the brokers the cluster lists. */
+  brokerIds?: number[]
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -18,19 +20,24 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-/** One round trip to the cluster: metadata plus the controller's id. */
-export async function probeKafka(settings: KafkaSettings, timeoutMs = 5000): Promise<ProbeResult> {
+/**
+ * One round trip to the cluster: metadata plus the controller's id. With `expectBrokers`, healthy
+ * only once that many brokers are listed (a local cluster whose nodes are still joining is not ready).
+ */
+export async function probeKafka(settings: KafkaSettings, timeoutMs = 5000, expectBrokers = 1): Promise<ProbeResult> {
   const admin = createKafka(settings, {connectionTimeout: Math.min(timeoutMs, 3000), retries: 0}).admin()
   try {
-    await withTimeout(
+    const {brokers} = await withTimeout(
       (async () => {
         await admin.connect()
-        await admin.describeCluster()
+        return admin.describeCluster()
       })(),
       timeoutMs,
       `Kafka at ${settings.brokers.join(',')}`,
     )
-    return {healthy: true}
+    const brokerIds = brokers.map((b) => b.nodeId).sort((a, b) => a - b)
+    if (brokerIds.length < expectBrokers) return {healthy: false, brokerIds, error: `${brokerIds.length} of ${expectBrokers} brokers are up (node ids ${brokerIds.join(', ') || 'none'})`}
+    return {healthy: true, brokerIds}
   } catch (error) {
     return {healthy: false, error: describeCause(error)}
   } finally {
