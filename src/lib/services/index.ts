@@ -8,7 +8,7 @@ import {pinnedKafkaVersion, startLocalKafka} from './kafka-local.js'
 import {homeOf} from './postgres-home.js'
 import {startLocalPostgres, stopLocalPostgres} from './postgres-local.js'
 import {commandExists, isAlive, stopPid} from './process.js'
-import {probeKafka, probePostgres, waitUntilHealthy} from './probe.js'
+import {probeEveryBroker, probeKafka, probePostgres, waitUntilHealthy, type ClusterProbeResult, type ProbeResult} from './probe.js'
 
 export interface ServiceStatus {
   service: 'kafka' | 'postgres'
@@ -18,7 +18,7 @@ export interface ServiceStatus {
   healthy: boolean
   version: string | null
   error?: string
-  /** Each broker of a local multi-broker cluster: its process, and whether the cluster lists it. */
+  /** Each broker of a local multi-broker cluster: its process, and whether it answers. */
   nodes?: NodeStatus[]
 }
 
@@ -26,7 +26,9 @@ export interface NodeStatus {
   nodeId: number
   address: string
   pid: number | null
-  registered: boolean
+  /** Answers on its own address and sees the whole cluster. */
+  healthy: boolean
+  error?: string
 }
 
 export interface UpOptions {
@@ -116,8 +118,9 @@ async function upLocalCluster(state: ServicesState, dir: string, onStep?: (m: st
   state.kafka = {source: 'local', address, nodes, version: await pinnedKafkaVersion(), startedAt: new Date().toISOString()}
 }
 
-/** How many brokers the local services should list before `up` calls Kafka healthy. */
-const expectedBrokers = (settings: KafkaSettings, state: ServicesState) => (settings.source === 'local' ? state.kafka?.nodes?.length : undefined)
+/** A local cluster is healthy when every node answers; any other Kafka when the cluster does. */
+const probeLocalKafka = (settings: KafkaSettings, state: ServicesState): Promise<ProbeResult | ClusterProbeResult> =>
+  settings.source === 'local' && state.kafka?.nodes ? probeEveryBroker(settings, 5000) : probeKafka(settings, 5000)
 
 const kafkaLogs = (dir: string, state: ServicesState) => (state.kafka?.nodes ? `${dir}/kafka/node-*/server.log` : `${dir}/kafka/server.log`)
 
@@ -141,7 +144,7 @@ export async function servicesUp(options: UpOptions = {}): Promise<ServiceStatus
   const after = settingsFor(options, state)
   options.onStep?.('Waiting for Kafka and Postgres to answer')
   const [kafka, postgres] = await Promise.all([
-    waitUntilHealthy(() => probeKafka(after.kafka, 5000, expectedBrokers(after.kafka, state)), KAFKA_START_TIMEOUT),
+    waitUntilHealthy(() => probeLocalKafka(after.kafka, state), KAFKA_START_TIMEOUT),
     waitUntilHealthy(() => probePostgres(after.postgres, 5000), POSTGRES_START_TIMEOUT),
   ])
   const postgresLog = state.postgres?.dataDir ? homeOf(state.postgres.dataDir).logFile : 'the Postgres server log'
@@ -185,7 +188,7 @@ export async function servicesDown(options: UpOptions = {}): Promise<{stopped: s
 export async function servicesStatus(options: UpOptions = {}): Promise<ServiceStatus[]> {
   const state = await readState(stateDir(options.env))
   const settings = settingsFor(options, state)
-  const [kafka, postgres] = await Promise.all([probeKafka(settings.kafka, 5000, expectedBrokers(settings.kafka, state)), probePostgres(settings.postgres, 5000)])
+  const [kafka, postgres] = await Promise.all([probeLocalKafka(settings.kafka, state), probePostgres(settings.postgres, 5000)])
   const sourceOf = (s: string, record?: {source: string}): ServiceStatus['source'] =>
     s === 'env' || s === 'flag' ? 'env' : ((record?.source as ServiceStatus['source']) ?? 'none')
   return [
@@ -197,7 +200,7 @@ export async function servicesStatus(options: UpOptions = {}): Promise<ServiceSt
       healthy: kafka.healthy,
       version: state.kafka?.version ?? null,
       ...(kafka.error ? {error: kafka.error} : {}),
-      ...(settings.kafka.source === 'local' && state.kafka?.nodes ? {nodes: nodeStatuses(state.kafka.nodes, kafka.brokerIds ?? [])} : {}),
+      ...(settings.kafka.source === 'local' && state.kafka?.nodes ? {nodes: nodeStatuses(state.kafka.nodes, 'brokers' in kafka ? kafka.brokers : [])} : {}),
     },
     {
       service: 'postgres',
@@ -211,11 +214,13 @@ export async function servicesStatus(options: UpOptions = {}): Promise<ServiceSt
   ]
 }
 
-function nodeStatuses(nodes: KafkaNodeRecord[], registered: number[]): NodeStatus[] {
-  return nodes.map((n) => ({
+/** `probes` are in the nodes' order (the bootstrap list is built from them). */
+function nodeStatuses(nodes: KafkaNodeRecord[], probes: ProbeResult[]): NodeStatus[] {
+  return nodes.map((n, i) => ({
     nodeId: n.nodeId,
     address: `127.0.0.1:${n.port}`,
     pid: isAlive(n.pid) ? n.pid! : null,
-    registered: registered.includes(n.nodeId),
+    healthy: probes[i]?.healthy ?? false,
+    ...(probes[i]?.error ? {error: probes[i].error} : {}),
   }))
 }

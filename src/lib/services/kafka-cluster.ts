@@ -34,7 +34,7 @@ export function refuseLayoutChange(dir: string, requested: number): void {
   if (existing === requested) return
   throw configError(
     `${dir} holds a ${existing}-broker local Kafka, not ${requested}: run \`election services down\` and remove ${path.join(dir, 'kafka')} (its topics go with it) to switch`,
-    `or run \`election services up --brokers ${existing}\` to keep it`,
+    `run \`election services up --brokers ${existing}\` to keep it`,
   )
 }
 

@@ -9,8 +9,8 @@ export function renderStatusTable(services: ServiceStatus[]): string {
     table.push([s.service, s.address, s.source, s.pid ?? '-', s.version ?? '-', s.healthy ? chalk.green('yes') : chalk.red(`no: ${s.error ?? ''}`)])
     // A local cluster: one line per broker under the cluster's own.
     for (const n of s.nodes ?? []) {
-      const state = n.registered ? chalk.green('yes') : chalk.red(n.pid ? 'no: not listed by the cluster' : 'no: not running')
-      table.push([`  node ${n.nodeId}`, n.address, s.source, n.pid ?? '-', s.version ?? '-', state])
+      const healthy = n.healthy ? chalk.green('yes') : chalk.red(`no: ${n.pid ? (n.error ?? '') : 'not running'}`)
+      table.push([`  node ${n.nodeId}`, n.address, s.source, n.pid ?? '-', s.version ?? '-', healthy])
     }
   }
   return table.toString()
