@@ -122,7 +122,8 @@ describe('replicated cluster: three local brokers, one killed (kill -9) mid-run 
       await running('after the restart')
       log(`longest stall in votes (count(*) sampled every 250 ms): ${stallAtKill} ms after the kill, ${stallAtRestart} ms after the restart`)
 
-      await Promise.all([stopCleanly(vote, 'vote'), stopCleanly(aggregate, 'aggregate')])
+      const [, aggregated] = await Promise.all([stopCleanly(vote, 'vote'), stopCleanly(aggregate, 'aggregate')])
+      log(`aggregate renewed its totals producer ${aggregated.stderr.split('sending through a new producer').length - 1} time(s)`)
     } finally {
       await votes.stop()
     }
