@@ -1,8 +1,8 @@
 /**
  * A replicated cluster that loses a broker: `services up --brokers 3` in a state folder of its
  * own (the suite's Postgres reused through DATABASE_URL), topics with replication factor 3 and
- * min.insync.replicas=2, then vote and aggregate run while the leader of a votes_topic partition
- * is killed (kill -9) and later restarted through `services up`. The pipeline must carry on with
+ * min.insync.replicas=2, then vote and aggregate run while a partition leader (of the candidate
+ * totals and of votes_topic partitions) is killed (kill -9) and later restarted through `services up`. The pipeline must carry on with
  * two brokers and stay exact. The stall around the kill is measured and printed, not asserted.
  */
 import assert from 'node:assert/strict'
@@ -101,14 +101,14 @@ describe('replicated cluster: three local brokers, one killed (kill -9) mid-run 
     try {
       await until(async () => (await count(t, 'aggregator_counted_votes')) > 0, 120_000, 'vote and aggregate under way')
 
-      // The leader of a votes_topic partition: its partitions must move to the other two.
-      const victim = await leaderOfVotesPartition(t)
+      // A partition leader (of the totals and, with three brokers, of votes_topic partitions too): its partitions move to the other two.
+      const victim = await victimBroker(t)
       const {kafka} = await readState(home)
       const pid = kafka!.nodes!.find((n) => n.nodeId === victim.nodeId)!.pid!
       const votedAtKill = await count(t, 'votes')
       const killedAt = Date.now()
       await killHard(pid, false)
-      log(`killed node ${victim.nodeId} (pid ${pid}, leader of ${victim.topic}[0]${victim.controller ? ', the controller' : ''}) at ${votedAtKill} votes`)
+      log(`killed node ${victim.nodeId} (pid ${pid}, leader of the candidate totals and votes_topic partitions [${victim.votesPartitions.join(', ')}]${victim.controller ? ', the controller' : ''}) at ${votedAtKill} votes`)
 
       await until(async () => (await count(t, 'votes')) >= Math.min(VOTERS, votedAtKill + 300), 180_000, 'votes carrying on with one broker down')
       const stallAtKill = votes.longestStall(killedAt)
@@ -136,16 +136,20 @@ describe('replicated cluster: three local brokers, one killed (kill -9) mid-run 
   })
 })
 
-/** The broker leading partition 0 of votes_topic, and whether it is also the active controller. */
-async function leaderOfVotesPartition(t: TestEnv): Promise<{nodeId: number; topic: string; controller: boolean}> {
-  const topic = topicNames(t.env).votes
+/**
+ * The broker leading the candidate totals (where the aggregator's idempotent producer writes),
+ * the votes_topic partitions it leads too, and whether it is the active controller.
+ */
+async function victimBroker(t: TestEnv): Promise<{nodeId: number; votesPartitions: number[]; controller: boolean}> {
+  const names = topicNames(t.env)
   const admin = createKafka(t.settings.kafka).admin()
   await admin.connect()
   try {
-    const {topics} = await admin.fetchTopicMetadata({topics: [topic]})
-    const nodeId = topics[0]!.partitions.find((p) => p.partitionId === 0)!.leader
+    const {topics} = await admin.fetchTopicMetadata({topics: [names.aggregates.candidate, names.votes]})
+    const nodeId = topics.find((x) => x.name === names.aggregates.candidate)!.partitions[0]!.leader
+    const votesPartitions = topics.find((x) => x.name === names.votes)!.partitions.filter((p) => p.leader === nodeId).map((p) => p.partitionId)
     const {controller} = await admin.describeCluster()
-    return {nodeId, topic, controller: controller === nodeId}
+    return {nodeId, votesPartitions, controller: controller === nodeId}
   } finally {
     await admin.disconnect()
   }
