@@ -8,8 +8,8 @@ import type {ChildProcess} from 'node:child_process'
 
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {VoterFactory} from '../../src/lib/generate/voters.js'
-import {killAllCli, runJson, startCli, waitFor, type CliResult} from '../helpers/cli.js'
-import {assertExactlyOnce, count, prepare, produce, readTopic, sql, until} from '../helpers/pipeline.js'
+import {killAllCli, runJson, startCli, waitFor} from '../helpers/cli.js'
+import {assertExactlyOnce, count, prepare, produce, readTopic, sql, stopCleanly, until} from '../helpers/pipeline.js'
 import type {TestEnv} from '../helpers/services.js'
 import {killBroker, killPostgres, localServices, restartServices} from '../helpers/outages.js'
 
@@ -89,18 +89,6 @@ async function pause(child: ChildProcess, ms: number, log: string[], name: strin
   await sleep(ms)
   child.kill('SIGCONT')
   log.push(`${name} resumed`)
-}
-
-/** SIGTERM, and the process must end by itself (no second signal) with exit 0. */
-async function stopCleanly(child: ChildProcess, name: string, limitMs = 10_000): Promise<CliResult> {
-  const exited = waitFor(child)
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), limitMs)
-  const result = await exited
-  clearTimeout(timer)
-  assert.equal(result.signal, null, `${name} did not end within ${limitMs / 1000} s of SIGTERM: ${result.stderr.slice(-2000)}`)
-  assert.equal(result.code, 0, `${name}: ${result.stderr.slice(-2000)}`)
-  return result
 }
 
 describe('faults: zombie members (SIGSTOP past the session timeout, then SIGCONT)', function () {

@@ -16,7 +16,8 @@ export async function localServices(): Promise<boolean> {
   return !process.env.KAFKA_BROKERS && !process.env.DATABASE_URL && state.kafka?.source === 'local' && state.postgres?.source === 'local'
 }
 
-async function killHard(pid: number, withChildren: boolean): Promise<void> {
+/** SIGKILL (and, with `withChildren`, its children too), then waits until they are gone. */
+export async function killHard(pid: number, withChildren: boolean): Promise<void> {
   const children = withChildren ? execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], {encoding: 'utf8'}).split('\n').map(Number).filter(Boolean) : []
   for (const p of [pid, ...children]) {
     try {

@@ -3,6 +3,7 @@
  * namespace, and assertions on the CLI's results and errors.
  */
 import assert from 'node:assert/strict'
+import type {ChildProcess} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 
 import pg from 'pg'
@@ -10,7 +11,7 @@ import pg from 'pg'
 import {postgresPoolConfig} from '../../src/lib/config/settings.js'
 import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
-import {runCli, runJson, type CliResult} from './cli.js'
+import {runCli, runJson, waitFor, type CliResult} from './cli.js'
 import {freshEnv, type TestEnv} from './services.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -208,4 +209,16 @@ export async function until(condition: () => Promise<boolean>, limitMs: number, 
     if (Date.now() > deadline) assert.fail(`not reached within ${limitMs / 1000} s: ${what}`)
     await sleep(250)
   }
+}
+
+/** SIGTERM, and the process must end by itself (no second signal) with exit 0. */
+export async function stopCleanly(child: ChildProcess, name: string, limitMs = 10_000): Promise<CliResult> {
+  const exited = waitFor(child)
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), limitMs)
+  const result = await exited
+  clearTimeout(timer)
+  assert.equal(result.signal, null, `${name} did not end within ${limitMs / 1000} s of SIGTERM: ${result.stderr.slice(-2000)}`)
+  assert.equal(result.code, 0, `${name}: ${result.stderr.slice(-2000)}`)
+  return result
 }

@@ -1,6 +1,7 @@
-import {ux} from '@oclif/core'
+import {Flags, ux} from '@oclif/core'
 
 import {BaseCommand} from '../../lib/base-command.js'
+import {usageError} from '../../lib/errors.js'
 import {servicesUp, type ServiceStatus} from '../../lib/services/index.js'
 import {renderStatusTable} from '../../lib/services/render.js'
 
@@ -9,21 +10,35 @@ export default class ServicesUp extends BaseCommand<typeof ServicesUp> {
   static description = `Postgres: DATABASE_URL if set, otherwise a local Postgres the project owns, with a generated password
 (kept in the private .election/ folder with the data; as root the data is in /var/lib/election/).
 Kafka: KAFKA_BROKERS if set, otherwise docker compose when a Docker engine runs, otherwise a single-node
-KRaft broker run from Apache Kafka's own jars (resolved with Maven). Idempotent: a second run reuses what is running.`
+KRaft broker run from Apache Kafka's own jars (resolved with Maven). Idempotent: a second run reuses what is running.
+--brokers 3 runs a local three-broker KRaft cluster from the jars instead (internal topics replicated three
+times, min.insync.replicas=2), each JVM with ELECTION_KAFKA_HEAP of heap (512m by default for three, 1g for one).
+A state folder keeps its broker count: to switch, run \`services down\` and remove its kafka/ folder.`
 
   static examples = [
     {description: 'Start local services (or reuse running ones)', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Check an existing cluster and database instead', command: 'KAFKA_BROKERS=kafka:9092 DATABASE_URL=postgres://u:p@db/election <%= config.bin %> <%= command.id %>'},
     {description: 'Machine-readable result for scripts', command: '<%= config.bin %> <%= command.id %> --json'},
+    {description: 'A local three-broker cluster (one broker may die)', command: '<%= config.bin %> <%= command.id %> --brokers 3'},
   ]
+
+  static flags = {
+    // Overrides the connection flag: here a number says how many local brokers to run.
+    brokers: Flags.string({
+      summary: 'How many local brokers to run (1 or 3), or Kafka bootstrap servers to check, comma separated. [env: KAFKA_BROKERS]',
+      helpGroup: 'CONNECTION',
+    }),
+  }
 
   async run(): Promise<{services: ServiceStatus[]; seconds: number}> {
     const started = Date.now()
     // Progress is for a person watching a terminal; in logs and scripts a failure is the error line alone.
     const spinning = !this.jsonEnabled() && Boolean(process.stderr.isTTY)
     if (spinning) ux.action.start('Bringing up services')
+    const localBrokers = localBrokerCount(this.flags.brokers)
     const services = await servicesUp({
-      flags: {brokers: this.flags.brokers, 'database-url': this.flags['database-url']},
+      flags: {brokers: localBrokers ? undefined : this.flags.brokers, 'database-url': this.flags['database-url']},
+      localBrokers,
       onStep: (message) => {
         if (spinning) ux.action.status = message
       },
@@ -37,4 +52,12 @@ KRaft broker run from Apache Kafka's own jars (resolved with Maven). Idempotent:
     }
     return {services, seconds}
   }
+}
+
+/** `--brokers 3` asks for three local brokers; `--brokers host:9092,…` names a cluster to check. */
+function localBrokerCount(brokers: string | undefined): number | undefined {
+  if (brokers === undefined || !/^\d+$/.test(brokers.trim())) return undefined
+  const count = Number(brokers)
+  if (count !== 1 && count !== 3) throw usageError(`--brokers ${brokers}: a local Kafka has 1 or 3 brokers`, 'use --brokers 3 for a replicated cluster, or --brokers host:port for an existing one')
+  return count
 }

@@ -8,6 +8,7 @@ import {describeCause, unavailableError} from '../errors.js'
 import {MemberLifecycle, memberConsumer, runMember} from '../kafka/lifecycle.js'
 import {deadLetter, decode, voteSchema, type Rejected, type Rejection} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
+import {renewingProducer} from '../kafka/renewing-producer.js'
 import {AggregateMetrics} from '../metrics/pipeline.js'
 import {publishTotals} from './publish.js'
 import {countVotes, dimensionKey, keysOf, type CountedVote, type DimensionKey, type VoteClaim} from './store.js'
@@ -58,7 +59,8 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
     maxBytes: 16 * 1024 * 1024,
     maxWaitTimeInMs: 100,
   })
-  const producer: Producer = kafka.producer({idempotent: true, maxInFlightRequests: 1})
+  // Renewed when a moved partition leader rejects its sequence numbers (a broker of a replicated cluster died).
+  const producer: Producer = renewingProducer(kafka, {idempotent: true, maxInFlightRequests: 1})
   const lifecycle = new MemberLifecycle(consumer, options.idleMs, options.stopSignal)
   metrics.observe(consumer)
   const histogram = hdr.build({lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3})

@@ -13,8 +13,17 @@ export interface ServiceRecord {
   startedAt?: string
 }
 
+/** One broker of a local multi-broker cluster (`services up --brokers 3`). */
+export interface KafkaNodeRecord {
+  nodeId: number
+  port: number
+  controllerPort: number
+  pid?: number
+}
+
 export interface ServicesState {
-  kafka?: ServiceRecord & {controllerPort?: number}
+  /** `nodes` only for a local multi-broker cluster; a single local broker keeps its pid and ports here. */
+  kafka?: ServiceRecord & {controllerPort?: number; nodes?: KafkaNodeRecord[]}
   postgres?: ServiceRecord & {port?: number; dataDir?: string}
 }
 

@@ -8,6 +8,12 @@ export interface TopicPlan {
   replicationFactor: number
 }
 
+/**
+ * A write waits for two copies when there are three or more, so one broker may die without
+ * losing an acknowledged vote or stopping the pipeline; with fewer, one copy must do.
+ */
+export const minInsyncReplicas = (replicationFactor: number) => ({name: 'min.insync.replicas', value: replicationFactor >= 3 ? '2' : '1'})
+
 /** The pipeline's topics; the aggregate topics are compacted (one current value per key). */
 export function plannedTopics(names: TopicNames, plan: TopicPlan): ITopicConfig[] {
   const regular = Object.keys(BASE_TOPICS).map((k) => ({
@@ -15,7 +21,7 @@ export function plannedTopics(names: TopicNames, plan: TopicPlan): ITopicConfig[
     numPartitions: plan.partitions,
     replicationFactor: plan.replicationFactor,
     // Headroom for large batches of votes keyed to one partition.
-    configEntries: [{name: 'max.message.bytes', value: String(8 * 1024 * 1024)}],
+    configEntries: [{name: 'max.message.bytes', value: String(8 * 1024 * 1024)}, minInsyncReplicas(plan.replicationFactor)],
   }))
   const compacted = Object.keys(AGGREGATE_TOPICS).map((k) => ({
     topic: names.aggregates[k as keyof typeof AGGREGATE_TOPICS],
@@ -25,6 +31,7 @@ export function plannedTopics(names: TopicNames, plan: TopicPlan): ITopicConfig[
       {name: 'cleanup.policy', value: 'compact'},
       {name: 'min.cleanable.dirty.ratio', value: '0.1'},
       {name: 'segment.ms', value: '60000'},
+      minInsyncReplicas(plan.replicationFactor),
     ],
   }))
   return [...regular, ...compacted]

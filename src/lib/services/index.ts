@@ -1,13 +1,14 @@
 import {DEFAULT_BROKERS, type KafkaSettings, type PostgresSettings, resolveSettings, type ConnectionFlags} from '../config/settings.js'
 import {redactUrl} from '../config/redact.js'
-import {ensurePrivateDir, lockDownTree, readState, stateDir, writeState, type ServicesState} from '../config/state.js'
+import {ensurePrivateDir, lockDownTree, readState, stateDir, writeState, type KafkaNodeRecord, type ServicesState} from '../config/state.js'
 import {configError, unavailableError} from '../errors.js'
 import {composeStopKafka, composeUpKafka, dockerEngineRunning} from './docker.js'
-import {startLocalKafka} from './kafka-local.js'
+import {CLUSTER_SIZE, kafkaLayout, refuseLayoutChange, startLocalCluster} from './kafka-cluster.js'
+import {pinnedKafkaVersion, startLocalKafka} from './kafka-local.js'
 import {homeOf} from './postgres-home.js'
 import {startLocalPostgres, stopLocalPostgres} from './postgres-local.js'
 import {commandExists, isAlive, stopPid} from './process.js'
-import {probeKafka, probePostgres, waitUntilHealthy} from './probe.js'
+import {probeEveryBroker, probeKafka, probePostgres, waitUntilHealthy, type ClusterProbeResult, type ProbeResult} from './probe.js'
 
 export interface ServiceStatus {
   service: 'kafka' | 'postgres'
@@ -17,12 +18,25 @@ export interface ServiceStatus {
   healthy: boolean
   version: string | null
   error?: string
+  /** Each broker of a local multi-broker cluster: its process, and whether it answers. */
+  nodes?: NodeStatus[]
+}
+
+export interface NodeStatus {
+  nodeId: number
+  address: string
+  pid: number | null
+  /** Answers on its own address and sees the whole cluster. */
+  healthy: boolean
+  error?: string
 }
 
 export interface UpOptions {
   flags?: ConnectionFlags
   env?: NodeJS.ProcessEnv
   onStep?: (message: string) => void
+  /** How many local brokers `up` runs (1 or 3); by default what the state folder already has, else 1. */
+  localBrokers?: number
 }
 
 const KAFKA_START_TIMEOUT = 120_000
@@ -54,13 +68,18 @@ async function upPostgres(settings: PostgresSettings, state: ServicesState, dir:
   state.postgres = {source: 'local', address: started.url, pid: started.pid, port: started.port, dataDir: started.dataDir, version: started.version, startedAt}
 }
 
-async function upKafka(settings: KafkaSettings, state: ServicesState, dir: string, onStep?: (m: string) => void) {
+async function upKafka(settings: KafkaSettings, state: ServicesState, dir: string, options: UpOptions) {
+  const onStep = options.onStep
   if (settings.source === 'env' || settings.source === 'flag') {
+    if (options.localBrokers) throw configError(`--brokers ${options.localBrokers} starts local brokers, but Kafka is set to ${settings.brokers.join(',')}`, 'unset KAFKA_BROKERS to run local brokers')
     onStep?.(`Checking Kafka at ${settings.brokers.join(',')}`)
     const probe = await probeKafka(settings, 15_000)
     if (!probe.healthy) throw unavailableError(`Kafka at ${settings.brokers.join(',')} does not answer: ${probe.error}`, undefined, 'check KAFKA_BROKERS (and the SASL/TLS settings), or unset it to let `election services up` start a local broker')
     return
   }
+  const brokerCount = options.localBrokers ?? (kafkaLayout(dir) === 'cluster' ? CLUSTER_SIZE : 1)
+  refuseLayoutChange(dir, brokerCount)
+  if (brokerCount === CLUSTER_SIZE) return upLocalCluster(state, dir, onStep)
   const previous = state.kafka
   if (previous && previous.source !== 'env' && (previous.source === 'docker' || isAlive(previous.pid))) {
     const probe = await probeKafka(settings, 5000)
@@ -72,13 +91,38 @@ async function upKafka(settings: KafkaSettings, state: ServicesState, dir: strin
     state.kafka = {source: 'docker', address: DEFAULT_BROKERS, startedAt: new Date().toISOString()}
     return
   }
-  if (!(await commandExists('java', ['-version'])) || !(await commandExists('mvn', ['-v']))) {
-    throw configError(NO_BROKER_MESSAGE, ...NO_BROKER_SUGGESTIONS)
-  }
+  await requireJavaAndMaven()
   const local = previous?.source === 'local' ? previous : undefined
   const started = await startLocalKafka(dir, {port: local ? Number(local.address.split(':').pop()) : undefined, controllerPort: local?.controllerPort}, onStep)
   state.kafka = {source: 'local', address: `127.0.0.1:${started.port}`, pid: started.pid, controllerPort: started.controllerPort, version: started.version, startedAt: new Date().toISOString()}
 }
+
+async function requireJavaAndMaven() {
+  if (!(await commandExists('java', ['-version'])) || !(await commandExists('mvn', ['-v']))) {
+    throw configError(NO_BROKER_MESSAGE, ...NO_BROKER_SUGGESTIONS)
+  }
+}
+
+/**
+ * The three-broker cluster always runs from the jars (docker-compose.yml has one broker).
+ * Nodes still running are kept; a node that died is started again with its ports and data.
+ */
+async function upLocalCluster(state: ServicesState, dir: string, onStep?: (m: string) => void) {
+  const previous = state.kafka?.source === 'local' ? (state.kafka.nodes ?? []) : []
+  if (previous.length === CLUSTER_SIZE && previous.every((n) => isAlive(n.pid))) {
+    return onStep?.(`Kafka cluster already running (pids ${previous.map((n) => n.pid).join(', ')})`)
+  }
+  await requireJavaAndMaven()
+  const nodes = await startLocalCluster(dir, previous, onStep)
+  const address = nodes.map((n) => `127.0.0.1:${n.port}`).join(',')
+  state.kafka = {source: 'local', address, nodes, version: await pinnedKafkaVersion(), startedAt: new Date().toISOString()}
+}
+
+/** A local cluster is healthy when every node answers; any other Kafka when the cluster does. */
+const probeLocalKafka = (settings: KafkaSettings, state: ServicesState): Promise<ProbeResult | ClusterProbeResult> =>
+  settings.source === 'local' && state.kafka?.nodes ? probeEveryBroker(settings, 5000) : probeKafka(settings, 5000)
+
+const kafkaLogs = (dir: string, state: ServicesState) => (state.kafka?.nodes ? `${dir}/kafka/node-*/server.log` : `${dir}/kafka/server.log`)
 
 /**
  * Makes both services answer: reuses what the environment names or what a previous
@@ -91,7 +135,7 @@ export async function servicesUp(options: UpOptions = {}): Promise<ServiceStatus
   try {
     await ensurePrivateDir(dir)
     await upPostgres(before.postgres, state, dir, options.onStep)
-    await upKafka(before.kafka, state, dir, options.onStep)
+    await upKafka(before.kafka, state, dir, options)
   } finally {
     await writeState(state, dir)
     // What earlier versions (or tools with their own umask, such as Maven) left open to others.
@@ -100,12 +144,12 @@ export async function servicesUp(options: UpOptions = {}): Promise<ServiceStatus
   const after = settingsFor(options, state)
   options.onStep?.('Waiting for Kafka and Postgres to answer')
   const [kafka, postgres] = await Promise.all([
-    waitUntilHealthy(() => probeKafka(after.kafka, 5000), KAFKA_START_TIMEOUT),
+    waitUntilHealthy(() => probeLocalKafka(after.kafka, state), KAFKA_START_TIMEOUT),
     waitUntilHealthy(() => probePostgres(after.postgres, 5000), POSTGRES_START_TIMEOUT),
   ])
   const postgresLog = state.postgres?.dataDir ? homeOf(state.postgres.dataDir).logFile : 'the Postgres server log'
   if (!postgres.healthy) throw unavailableError(`Postgres at ${redactUrl(after.postgres.url)} did not become healthy: ${postgres.error}`, undefined, `see ${postgresLog}`)
-  if (!kafka.healthy) throw unavailableError(`Kafka at ${after.kafka.brokers.join(',')} did not become healthy within ${KAFKA_START_TIMEOUT / 1000} s: ${kafka.error}`, undefined, `see ${dir}/kafka/server.log`)
+  if (!kafka.healthy) throw unavailableError(`Kafka at ${after.kafka.brokers.join(',')} did not become healthy within ${KAFKA_START_TIMEOUT / 1000} s: ${kafka.error}`, undefined, `see ${kafkaLogs(dir, state)}`)
   return servicesStatus(options)
 }
 
@@ -114,7 +158,13 @@ export async function servicesDown(options: UpOptions = {}): Promise<{stopped: s
   const dir = stateDir(options.env)
   const state = await readState(dir)
   const stopped: string[] = []
-  if (state.kafka?.source === 'local' && state.kafka.pid && isAlive(state.kafka.pid)) {
+  const runningNodes = (state.kafka?.source === 'local' ? (state.kafka.nodes ?? []) : []).filter((n) => isAlive(n.pid))
+  if (runningNodes.length > 0) {
+    options.onStep?.(`Stopping Kafka (pids ${runningNodes.map((n) => n.pid).join(', ')})`)
+    // All at once: stopped one by one, the last nodes would wait for a quorum that is gone.
+    await Promise.all(runningNodes.map((n) => stopPid(n.pid!, 30_000)))
+    stopped.push('kafka')
+  } else if (state.kafka?.source === 'local' && state.kafka.pid && isAlive(state.kafka.pid)) {
     options.onStep?.(`Stopping Kafka (pid ${state.kafka.pid})`)
     await stopPid(state.kafka.pid, 30_000)
     stopped.push('kafka')
@@ -129,6 +179,7 @@ export async function servicesDown(options: UpOptions = {}): Promise<{stopped: s
   }
   // Keep ports and data paths so the next `up` reuses them; only the processes are gone.
   if (state.kafka && state.kafka.source !== 'docker') delete state.kafka.pid
+  for (const node of state.kafka?.nodes ?? []) delete node.pid
   if (state.postgres) delete state.postgres.pid
   await writeState(state, dir)
   return {stopped}
@@ -137,7 +188,7 @@ export async function servicesDown(options: UpOptions = {}): Promise<{stopped: s
 export async function servicesStatus(options: UpOptions = {}): Promise<ServiceStatus[]> {
   const state = await readState(stateDir(options.env))
   const settings = settingsFor(options, state)
-  const [kafka, postgres] = await Promise.all([probeKafka(settings.kafka, 5000), probePostgres(settings.postgres, 5000)])
+  const [kafka, postgres] = await Promise.all([probeLocalKafka(settings.kafka, state), probePostgres(settings.postgres, 5000)])
   const sourceOf = (s: string, record?: {source: string}): ServiceStatus['source'] =>
     s === 'env' || s === 'flag' ? 'env' : ((record?.source as ServiceStatus['source']) ?? 'none')
   return [
@@ -149,6 +200,7 @@ export async function servicesStatus(options: UpOptions = {}): Promise<ServiceSt
       healthy: kafka.healthy,
       version: state.kafka?.version ?? null,
       ...(kafka.error ? {error: kafka.error} : {}),
+      ...(settings.kafka.source === 'local' && state.kafka?.nodes ? {nodes: nodeStatuses(state.kafka.nodes, 'brokers' in kafka ? kafka.brokers : [])} : {}),
     },
     {
       service: 'postgres',
@@ -160,4 +212,15 @@ export async function servicesStatus(options: UpOptions = {}): Promise<ServiceSt
       ...(postgres.error ? {error: postgres.error} : {}),
     },
   ]
+}
+
+/** `probes` are in the nodes' order (the bootstrap list is built from them). */
+function nodeStatuses(nodes: KafkaNodeRecord[], probes: ProbeResult[]): NodeStatus[] {
+  return nodes.map((n, i) => ({
+    nodeId: n.nodeId,
+    address: `127.0.0.1:${n.port}`,
+    pid: isAlive(n.pid) ? n.pid! : null,
+    healthy: probes[i]?.healthy ?? false,
+    ...(probes[i]?.error ? {error: probes[i].error} : {}),
+  }))
 }

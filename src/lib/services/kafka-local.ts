@@ -51,28 +51,46 @@ export async function kafkaClasspath(dir: string, onStep?: (message: string) => 
   return (await readFile(cache, 'utf8')).trim()
 }
 
-function serverProperties(dataDir: string, port: number, controllerPort: number): string {
+/** Where one broker keeps its config, logs and data, and the ports it listens on (127.0.0.1 only). */
+export interface KafkaNode {
+  nodeId: number
+  home: string
+  dataDir: string
+  port: number
+  controllerPort: number
+}
+
+/**
+ * The broker's config. Every node is broker and controller; `voters` is the static quorum
+ * (`1@host:port,2@…`). `replicas` is how many brokers the cluster has: with three, the
+ * internal topics are replicated and a write needs two copies, so one broker may die.
+ */
+export function serverProperties(node: KafkaNode, voters: string, replicas: 1 | 3): string {
+  const minIsr = replicas >= 3 ? 2 : 1
   return [
-    '# Written by `election services up`: a single-node KRaft broker for local runs.',
+    replicas === 1
+      ? '# Written by `election services up`: a single-node KRaft broker for local runs.'
+      : `# Written by \`election services up --brokers ${replicas}\`: node ${node.nodeId} of a local KRaft cluster.`,
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `node.id=${node.nodeId}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    `log.dirs=${dataDir}`,
+    `log.dirs=${node.dataDir}`,
     'num.partitions=6',
     // Topics come from `election init-db`; a typo in a topic name should fail, not create one.
     'auto.create.topics.enable=false',
-    'offsets.topic.replication.factor=1',
+    ...(replicas === 1 ? [] : [`default.replication.factor=${replicas}`, `min.insync.replicas=${minIsr}`]),
+    `offsets.topic.replication.factor=${replicas}`,
     'offsets.topic.num.partitions=10',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    `transaction.state.log.replication.factor=${replicas}`,
+    `transaction.state.log.min.isr=${minIsr}`,
     'transaction.state.log.num.partitions=10',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    `share.coordinator.state.topic.replication.factor=${replicas}`,
+    `share.coordinator.state.topic.min.isr=${minIsr}`,
     'group.initial.rebalance.delay.ms=0',
     'log.cleaner.backoff.ms=1000',
     '',
@@ -94,7 +112,7 @@ const LOG4J = (logFile: string) =>
     '',
   ].join('\n')
 
-async function portOrFree(preferred: number | undefined): Promise<number> {
+export async function portOrFree(preferred: number | undefined): Promise<number> {
   if (preferred) {
     const {createServer} = await import('node:net')
     const free = await new Promise<boolean>((resolve) => {
@@ -112,35 +130,28 @@ async function portOrFree(preferred: number | undefined): Promise<number> {
  */
 const ownerOnly = (command: string, args: string[]): [string, string[]] => ['sh', ['-c', 'umask 077 && exec "$0" "$@"', command, ...args]]
 
-/** Formats storage once, then starts kafka.Kafka as a detached JVM that outlives this process. */
-export async function startLocalKafka(
-  dir: string,
-  previous: {port?: number; controllerPort?: number},
-  onStep?: (message: string) => void,
-): Promise<LocalKafka> {
-  const classpath = await kafkaClasspath(dir, onStep)
-  const home = path.join(dir, 'kafka')
-  const dataDir = path.join(home, 'data')
-  await ensurePrivateDir(home)
-  await ensurePrivateDir(dataDir)
-  const port = await portOrFree(previous.port)
-  const controllerPort = await portOrFree(previous.controllerPort)
-  const config = path.join(home, 'server.properties')
-  await writePrivateFile(config, serverProperties(dataDir, port, controllerPort))
-  const log4j = path.join(home, 'log4j2.properties')
-  await writePrivateFile(log4j, LOG4J(path.join(home, 'server.log')))
-  const javaArgs = ['-cp', classpath, `-Dlog4j2.configurationFile=${log4j}`]
+/** The JVM arguments shared by the storage tool and the broker: classpath and logging. */
+export async function javaArgsFor(node: KafkaNode, classpath: string): Promise<string[]> {
+  const log4j = path.join(node.home, 'log4j2.properties')
+  await writePrivateFile(log4j, LOG4J(path.join(node.home, 'server.log')))
+  return ['-cp', classpath, `-Dlog4j2.configurationFile=${log4j}`]
+}
 
-  if (!existsSync(path.join(dataDir, 'meta.properties'))) {
-    onStep?.('Formatting Kafka storage (KRaft)')
-    const {stdout} = await run(...ownerOnly('java', [...javaArgs, 'kafka.tools.StorageTool', 'random-uuid']))
-    const clusterId = stdout.trim().split('\n').pop()!
-    await run(...ownerOnly('java', [...javaArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, '--ignore-formatted']))
-  }
+export async function newClusterId(javaArgs: string[]): Promise<string> {
+  const {stdout} = await run(...ownerOnly('java', [...javaArgs, 'kafka.tools.StorageTool', 'random-uuid']))
+  return stdout.trim().split('\n').pop()!
+}
 
-  onStep?.(`Starting Apache Kafka broker on 127.0.0.1:${port}`)
-  const out = openSync(path.join(home, 'stdout.log'), 'a', 0o600)
-  const heap = process.env.ELECTION_KAFKA_HEAP ?? '1g'
+/** Formats a node's storage with the cluster's id; a formatted node is left as it is. */
+export async function formatStorage(javaArgs: string[], config: string, clusterId: string): Promise<void> {
+  await run(...ownerOnly('java', [...javaArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, '--ignore-formatted']))
+}
+
+export const isFormatted = (node: KafkaNode) => existsSync(path.join(node.dataDir, 'meta.properties'))
+
+/** Starts kafka.Kafka as a detached JVM that outlives this process; its output goes to the node's stdout.log. */
+export function spawnBroker(javaArgs: string[], config: string, node: KafkaNode, heap: string): number {
+  const out = openSync(path.join(node.home, 'stdout.log'), 'a', 0o600)
   const child = spawn(
     ...ownerOnly('java', [`-Xmx${heap}`, '-Xms256m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...javaArgs, 'kafka.Kafka', config]),
     {detached: true, stdio: ['ignore', out, out]},
@@ -148,5 +159,32 @@ export async function startLocalKafka(
   closeSync(out)
   child.unref()
   if (!child.pid) throw unavailableError('could not start java for the Kafka broker', undefined, 'check that Java 17+ is on PATH')
-  return {pid: child.pid, port, controllerPort, version: await pinnedKafkaVersion()}
+  return child.pid
+}
+
+/** Formats storage once, then starts the single local broker (node 1, its own one-voter quorum). */
+export async function startLocalKafka(
+  dir: string,
+  previous: {port?: number; controllerPort?: number},
+  onStep?: (message: string) => void,
+): Promise<LocalKafka> {
+  const classpath = await kafkaClasspath(dir, onStep)
+  const home = path.join(dir, 'kafka')
+  const node: KafkaNode = {nodeId: 1, home, dataDir: path.join(home, 'data'), port: 0, controllerPort: 0}
+  await ensurePrivateDir(home)
+  await ensurePrivateDir(node.dataDir)
+  node.port = await portOrFree(previous.port)
+  node.controllerPort = await portOrFree(previous.controllerPort)
+  const config = path.join(home, 'server.properties')
+  await writePrivateFile(config, serverProperties(node, `1@127.0.0.1:${node.controllerPort}`, 1))
+  const javaArgs = await javaArgsFor(node, classpath)
+
+  if (!isFormatted(node)) {
+    onStep?.('Formatting Kafka storage (KRaft)')
+    await formatStorage(javaArgs, config, await newClusterId(javaArgs))
+  }
+
+  onStep?.(`Starting Apache Kafka broker on 127.0.0.1:${node.port}`)
+  const pid = spawnBroker(javaArgs, config, node, process.env.ELECTION_KAFKA_HEAP ?? '1g')
+  return {pid, port: node.port, controllerPort: node.controllerPort, version: await pinnedKafkaVersion()}
 }

@@ -10,6 +10,11 @@ export interface ProbeResult {
   error?: string
 }
 
+export interface ClusterProbeResult extends ProbeResult {
+  /** One result per bootstrap address, in their order. */
+  brokers: ProbeResult[]
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
@@ -18,24 +23,59 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-/** One round trip to the cluster: metadata plus the controller's id. */
-export async function probeKafka(settings: KafkaSettings, timeoutMs = 5000): Promise<ProbeResult> {
+/**
+ * One round trip to the cluster: metadata plus the controller's id. With `expectBrokers`, healthy
+ * only once that many brokers are listed (a local cluster whose nodes are still joining is not ready).
+ */
+export async function probeKafka(settings: KafkaSettings, timeoutMs = 5000, expectBrokers = 1): Promise<ProbeResult> {
   const admin = createKafka(settings, {connectionTimeout: Math.min(timeoutMs, 3000), retries: 0}).admin()
   try {
-    await withTimeout(
+    const {brokers} = await withTimeout(
       (async () => {
         await admin.connect()
-        await admin.describeCluster()
+        return admin.describeCluster()
       })(),
       timeoutMs,
       `Kafka at ${settings.brokers.join(',')}`,
     )
+    if (brokers.length < expectBrokers) return {healthy: false, error: `the cluster lists ${brokers.length} of ${expectBrokers} brokers`}
     return {healthy: true}
   } catch (error) {
     return {healthy: false, error: describeCause(error)}
   } finally {
     await admin.disconnect().catch(() => {})
   }
+}
+
+/**
+ * One broker alone: connects to its address (the API versions handshake), and nothing else, since
+ * any further request may be sent to another broker of the cluster.
+ */
+async function probeBroker(settings: KafkaSettings, address: string, timeoutMs: number): Promise<ProbeResult> {
+  const admin = createKafka({...settings, brokers: [address]}, {connectionTimeout: Math.min(timeoutMs, 3000), retries: 0}).admin()
+  try {
+    await withTimeout(admin.connect(), timeoutMs, `Kafka at ${address}`)
+    return {healthy: true}
+  } catch (error) {
+    return {healthy: false, error: describeCause(error)}
+  } finally {
+    await admin.disconnect().catch(() => {})
+  }
+}
+
+/**
+ * The cluster lists every broker, and each answers on its own address. A node killed a moment
+ * ago is still listed by the others until its session expires, so asking the cluster alone would
+ * call a restart healthy before the new process answers.
+ */
+export async function probeEveryBroker(settings: KafkaSettings, timeoutMs = 5000): Promise<ClusterProbeResult> {
+  const [cluster, ...brokers] = await Promise.all([
+    probeKafka(settings, timeoutMs, settings.brokers.length),
+    ...settings.brokers.map((address) => probeBroker(settings, address, timeoutMs)),
+  ])
+  const failing = brokers.map((b, i) => (b.healthy ? '' : `${settings.brokers[i]}: ${b.error}`)).filter(Boolean)
+  if (failing.length === 0 && cluster.healthy) return {healthy: true, brokers}
+  return {healthy: false, brokers, error: failing.length ? failing.join('; ') : cluster.error}
 }
 
 export async function probePostgres(settings: PostgresSettings, timeoutMs = 5000): Promise<ProbeResult> {
