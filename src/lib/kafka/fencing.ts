@@ -1,20 +1,14 @@
 import type {Admin, Kafka, Producer} from 'kafkajs'
 
+import {anyCause} from './causes.js'
+
 /** Kafka's answers to a producer whose transactional id a newer producer has taken over. */
 const FENCING_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED'])
 const FENCING_CODES = new Set([47, 90])
 
 /** Whether an error (or anything it wraps) says this producer was fenced. */
 export function isFencingError(error: unknown): boolean {
-  const seen = new Set<unknown>()
-  const visit = (e: unknown): boolean => {
-    if (!e || typeof e !== 'object' || seen.has(e)) return false
-    seen.add(e)
-    const {type, code, cause, originalError, errors} = e as {type?: string; code?: number; cause?: unknown; originalError?: unknown; errors?: unknown[]}
-    if ((type && FENCING_TYPES.has(type)) || (typeof code === 'number' && FENCING_CODES.has(code))) return true
-    return visit(cause) || visit(originalError) || (Array.isArray(errors) && errors.some(visit))
-  }
-  return visit(error)
+  return anyCause(error, ({type, code}) => (type !== undefined && FENCING_TYPES.has(type)) || (code !== undefined && FENCING_CODES.has(code)))
 }
 
 /** A chunk abandoned because this member may no longer own its partition. */

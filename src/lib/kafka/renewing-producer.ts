@@ -1,19 +1,9 @@
 import type {Kafka, Producer, ProducerConfig} from 'kafkajs'
 
-interface KafkaJsError {
-  type?: string
-  originalError?: unknown
-  cause?: unknown
-  errors?: unknown[]
-}
+import {anyCause} from './causes.js'
 
 /** The broker's answer when a producer's sequence numbers and the partition leader's disagree (kafkajs may wrap it). */
-function isOutOfOrderSequence(error: unknown, depth = 0): boolean {
-  const e = error as KafkaJsError | undefined
-  if (!e || typeof e !== 'object' || depth > 5) return false
-  if (e.type === 'OUT_OF_ORDER_SEQUENCE_NUMBER') return true
-  return [e.originalError, e.cause, ...(e.errors ?? [])].some((inner) => isOutOfOrderSequence(inner, depth + 1))
-}
+const isOutOfOrderSequence = (error: unknown) => anyCause(error, ({type}) => type === 'OUT_OF_ORDER_SEQUENCE_NUMBER')
 
 /**
  * An idempotent producer that replaces itself when the broker answers OUT_OF_ORDER_SEQUENCE_NUMBER.
