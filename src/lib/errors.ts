@@ -46,3 +46,22 @@ export function describeCause(error: unknown): string {
   if (error instanceof Error) return error.message || error.name
   return String(error)
 }
+
+/** Node's codes for a server certificate the client does not trust (unknown CA, wrong name, expired). */
+const CERTIFICATE_REJECTIONS = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+
+/** Whether the error, or one it wraps (as `cause` or kafkajs' `originalError`), is a rejected server certificate. */
+export function rejectedCertificate(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 8) return false
+  const {code, cause, originalError} = error as {code?: unknown; cause?: unknown; originalError?: unknown}
+  return (typeof code === 'string' && CERTIFICATE_REJECTIONS.has(code)) || rejectedCertificate(cause, depth + 1) || rejectedCertificate(originalError, depth + 1)
+}

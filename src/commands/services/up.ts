@@ -13,13 +13,20 @@ Kafka: KAFKA_BROKERS if set, otherwise docker compose when a Docker engine runs,
 KRaft broker run from Apache Kafka's own jars (resolved with Maven). Idempotent: a second run reuses what is running.
 --brokers 3 runs a local three-broker KRaft cluster from the jars instead (internal topics replicated three
 times, min.insync.replicas=2), each JVM with ELECTION_KAFKA_HEAP of heap (512m by default for three, 1g for one).
-A state folder keeps its broker count: to switch, run \`services down\` and remove its kafka/ folder.`
+A state folder keeps its broker count: to switch, run \`services down\` and remove its kafka/ folder.
+--secure runs the local services as a managed cluster would: Kafka's client listener speaks SASL_SSL
+(SCRAM-SHA-512, user "election", a generated password in .election/kafka-password) with a certificate
+signed by a CA made for the state folder (.election/tls/ca.pem, by openssl), and Postgres accepts TCP
+clients over TLS only (sslmode=verify-full against that CA). Every command finds all of it in the state
+folder; KAFKA_SASL_*, KAFKA_SSL_CA_FILE, PGSSLMODE and PGSSLROOTCERT still override it. A secured state
+folder stays secured; a plaintext Kafka cannot be secured in place (remove its kafka/ folder).`
 
   static examples = [
     {description: 'Start local services (or reuse running ones)', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Check an existing cluster and database instead', command: 'KAFKA_BROKERS=kafka:9092 DATABASE_URL=postgres://u:p@db/election <%= config.bin %> <%= command.id %>'},
     {description: 'Machine-readable result for scripts', command: '<%= config.bin %> <%= command.id %> --json'},
     {description: 'A local three-broker cluster (one broker may die)', command: '<%= config.bin %> <%= command.id %> --brokers 3'},
+    {description: 'Secured: Kafka over SASL_SSL (SCRAM-SHA-512) and Postgres over TLS', command: '<%= config.bin %> <%= command.id %> --secure'},
   ]
 
   static flags = {
@@ -27,6 +34,10 @@ A state folder keeps its broker count: to switch, run \`services down\` and remo
     brokers: Flags.string({
       summary: 'How many local brokers to run (1 or 3), or Kafka bootstrap servers to check, comma separated. [env: KAFKA_BROKERS]',
       helpGroup: 'CONNECTION',
+    }),
+    secure: Flags.boolean({
+      summary: 'Run the local Kafka with a SASL_SSL listener (SCRAM-SHA-512) and the local Postgres with TLS only.',
+      default: false,
     }),
   }
 
@@ -39,6 +50,7 @@ A state folder keeps its broker count: to switch, run \`services down\` and remo
     const services = await servicesUp({
       flags: {brokers: localBrokers ? undefined : this.flags.brokers, 'database-url': this.flags['database-url']},
       localBrokers,
+      secure: this.flags.secure,
       onStep: (message) => {
         if (spinning) ux.action.status = message
       },

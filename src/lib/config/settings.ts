@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import type {KafkaConfig, SASLOptions} from 'kafkajs'
 import type {PoolConfig} from 'pg'
 
-import {describeCause, usageError} from '../errors.js'
+import {configError, describeCause, usageError} from '../errors.js'
 import {redactUrl, rememberSecrets, urlSecrets} from './redact.js'
 import {type ServicesState} from './state.js'
 
@@ -29,7 +29,9 @@ export interface KafkaSettings {
 export interface PostgresSettings {
   url: string
   source: Source
-  sslmode: 'disable' | 'prefer' | 'require' | 'no-verify' | 'verify-full'
+  sslmode: 'disable' | 'prefer' | 'require' | 'no-verify' | 'verify-ca' | 'verify-full'
+  /** The CA to trust instead of the system's (libpq's sslrootcert / PGSSLROOTCERT). */
+  sslRootCert?: string
 }
 
 export interface Settings {
@@ -51,7 +53,7 @@ const DATABASE_URL_ORIGIN: Record<Source, string> = {
 }
 
 const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
-const SSL_MODES = ['disable', 'prefer', 'require', 'no-verify', 'verify-full'] as const
+const SSL_MODES = ['disable', 'prefer', 'require', 'no-verify', 'verify-ca', 'verify-full'] as const
 
 function pick(flag: string | undefined, envValue: string | undefined, local: {value?: string; source: Source}, fallback: string) {
   if (flag) return {value: flag, source: 'flag' as Source}
@@ -74,7 +76,12 @@ export function resolveSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, 
   const database = pick(flags['database-url'], env.DATABASE_URL, localSource(state.postgres), DEFAULT_DATABASE_URL)
   // Known before anything can fail or be printed, so every output can mask them (see redact.ts).
   const candidateUrls = [flags['database-url'], env.DATABASE_URL, localSource(state.postgres).value]
-  rememberSecrets(...candidateUrls.flatMap((url) => (url ? urlSecrets(url) : [])).filter((s) => s !== PUBLIC_PASSWORD), env.KAFKA_SASL_PASSWORD)
+  const localSecurity = brokers.source === 'local' ? state.kafka?.security : undefined
+  rememberSecrets(
+    ...candidateUrls.flatMap((url) => (url ? urlSecrets(url) : [])).filter((s) => s !== PUBLIC_PASSWORD),
+    env.KAFKA_SASL_PASSWORD,
+    state.kafka?.security?.password,
+  )
   assertPostgresUrl(database.value, database.source)
 
   const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase()
@@ -84,23 +91,34 @@ export function resolveSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, 
   if (mechanism && (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD)) {
     throw usageError('KAFKA_SASL_MECHANISM is set but KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is missing', 'set both, or unset KAFKA_SASL_MECHANISM')
   }
-  const sslmode = (env.PGSSLMODE ?? sslmodeFromUrl(database.value) ?? 'disable').toLowerCase()
+  const sslmode = (env.PGSSLMODE ?? urlParameter(database.value, 'sslmode') ?? 'disable').toLowerCase()
   if (!(SSL_MODES as readonly string[]).includes(sslmode)) {
     throw usageError(`PGSSLMODE "${sslmode}" is not supported`, `use one of: ${SSL_MODES.join(', ')}`)
   }
+
+  if (localSecurity && !localSecurity.password && !mechanism) {
+    throw configError('the local Kafka asks for a SASL password, but the state folder has none (kafka-password is missing)', 'restore that file, or set KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD')
+  }
+  // A secured local Kafka (`services up --secure`) needs nothing set; each KAFKA_* variable still wins over what it recorded.
+  const sasl = mechanism
+    ? {mechanism: mechanism as (typeof SASL_MECHANISMS)[number], username: env.KAFKA_SASL_USERNAME!, password: env.KAFKA_SASL_PASSWORD!}
+    : localSecurity && {mechanism: localSecurity.mechanism, username: localSecurity.username, password: localSecurity.password!}
 
   return {
     kafka: {
       brokers: brokers.value.split(',').map((b) => b.trim()).filter(Boolean),
       source: brokers.source,
       clientId: env.KAFKA_CLIENT_ID ?? 'election',
-      ssl: isTrue(env.KAFKA_SSL) || Boolean(mechanism),
-      sslCaFile: env.KAFKA_SSL_CA_FILE,
-      sasl: mechanism
-        ? {mechanism: mechanism as (typeof SASL_MECHANISMS)[number], username: env.KAFKA_SASL_USERNAME!, password: env.KAFKA_SASL_PASSWORD!}
-        : undefined,
+      ssl: isTrue(env.KAFKA_SSL) || Boolean(sasl),
+      sslCaFile: env.KAFKA_SSL_CA_FILE ?? localSecurity?.caFile,
+      sasl: sasl || undefined,
     },
-    postgres: {url: database.value, source: database.source, sslmode: sslmode as PostgresSettings['sslmode']},
+    postgres: {
+      url: database.value,
+      source: database.source,
+      sslmode: sslmode as PostgresSettings['sslmode'],
+      sslRootCert: env.PGSSLROOTCERT ?? urlParameter(database.value, 'sslrootcert'),
+    },
   }
 }
 
@@ -124,9 +142,9 @@ function assertPostgresUrl(url: string, source: Source): void {
   }
 }
 
-function sslmodeFromUrl(url: string): string | undefined {
+function urlParameter(url: string, name: string): string | undefined {
   try {
-    return new URL(url).searchParams.get('sslmode') ?? undefined
+    return new URL(url).searchParams.get(name) ?? undefined
   } catch {
     return undefined
   }
@@ -142,23 +160,31 @@ export function kafkaClientConfig(settings: KafkaSettings): Pick<KafkaConfig, 'b
   }
 }
 
-function readCaFile(file: string): string {
+function readCaFile(file: string, variable = 'KAFKA_SSL_CA_FILE', signed = 'the brokers\''): string {
   try {
     return readFileSync(file, 'utf8')
   } catch (error) {
-    throw usageError(`KAFKA_SSL_CA_FILE ${file} cannot be read: ${describeCause(error).replace(/,? open '.*'$/, '')}`, 'point KAFKA_SSL_CA_FILE at the PEM file of the CA that signed the brokers\' certificates, or unset it to use the system CAs')
+    throw usageError(`${variable} ${file} cannot be read: ${describeCause(error).replace(/,? open '.*'$/, '')}`, `point ${variable} at the PEM file of the CA that signed ${signed} certificates, or unset it to use the system CAs`)
   }
 }
 
 export function postgresPoolConfig(settings: PostgresSettings): PoolConfig {
-  // pg reads sslmode from the URL in its own (stricter) way; we strip it and pass ssl explicitly.
+  // pg reads sslmode and sslrootcert from the URL in its own (stricter) way; we strip them and pass ssl explicitly.
   const url = new URL(settings.url)
   url.searchParams.delete('sslmode')
-  const ssl =
-    settings.sslmode === 'disable' || settings.sslmode === 'prefer'
-      ? undefined
-      : {rejectUnauthorized: settings.sslmode === 'verify-full'}
-  return {connectionString: url.toString(), ssl}
+  url.searchParams.delete('sslrootcert')
+  if (settings.sslmode === 'disable' || settings.sslmode === 'prefer') return {connectionString: url.toString()}
+  const verify = settings.sslmode === 'verify-ca' || settings.sslmode === 'verify-full'
+  const ca = verify && settings.sslRootCert ? readCaFile(settings.sslRootCert, 'sslrootcert (or PGSSLROOTCERT)', 'the server\'s') : undefined
+  return {
+    connectionString: url.toString(),
+    ssl: {
+      rejectUnauthorized: verify,
+      ...(ca ? {ca} : {}),
+      // verify-ca trusts any name the CA signed, as libpq does; verify-full also checks the host.
+      ...(settings.sslmode === 'verify-ca' ? {checkServerIdentity: () => undefined} : {}),
+    },
+  }
 }
 
 /** What `--json` and logs may show: no passwords. */

@@ -21,10 +21,24 @@ export interface KafkaNodeRecord {
   pid?: number
 }
 
+/**
+ * How clients reach a local Kafka started with `services up --secure`: SASL_SSL with this SCRAM
+ * user, trusting this CA. The password lives in its own 0600 file, read into `password` by
+ * readState; services.json never holds it.
+ */
+export interface KafkaSecurityRecord {
+  protocol: 'SASL_SSL'
+  mechanism: 'scram-sha-512'
+  username: string
+  caFile: string
+  password?: string
+}
+
 export interface ServicesState {
   /** `nodes` only for a local multi-broker cluster; a single local broker keeps its pid and ports here. */
-  kafka?: ServiceRecord & {controllerPort?: number; nodes?: KafkaNodeRecord[]}
-  postgres?: ServiceRecord & {port?: number; dataDir?: string}
+  kafka?: ServiceRecord & {controllerPort?: number; nodes?: KafkaNodeRecord[]; security?: KafkaSecurityRecord}
+  /** `tls`: started with TLS on and plaintext TCP clients refused (`services up --secure`). */
+  postgres?: ServiceRecord & {port?: number; dataDir?: string; tls?: boolean}
 }
 
 /** `ELECTION_HOME` moves the state folder; by default it is `.election/` in the working directory. */
@@ -37,6 +51,9 @@ const stateFile = (dir: string) => path.join(dir, 'services.json')
 /** The generated password of the local Postgres superuser: the one secret of the state folder, in a file of its own. */
 export const postgresPasswordFile = (dir: string) => path.join(dir, 'postgres-password')
 
+/** The SCRAM password of the local secured Kafka's user (`services up --secure`), in a file of its own like Postgres'. */
+export const kafkaPasswordFile = (dir: string) => path.join(dir, 'kafka-password')
+
 /** The same connection URL with another password ('' for none). */
 export function withPassword(url: string, password: string): string {
   const parsed = new URL(url)
@@ -44,10 +61,13 @@ export function withPassword(url: string, password: string): string {
   return parsed.toString()
 }
 
-export async function readPostgresPassword(dir: string): Promise<string | undefined> {
-  const password = await readFile(postgresPasswordFile(dir), 'utf8').catch(() => '')
-  return password.trim() || undefined
+async function readSecret(file: string): Promise<string | undefined> {
+  const secret = await readFile(file, 'utf8').catch(() => '')
+  return secret.trim() || undefined
 }
+
+export const readPostgresPassword = (dir: string) => readSecret(postgresPasswordFile(dir))
+export const readKafkaPassword = (dir: string) => readSecret(kafkaPasswordFile(dir))
 
 /**
  * The recorded state, with the local Postgres password put into its address, so every
@@ -62,13 +82,15 @@ export async function readState(dir = stateDir()): Promise<ServicesState> {
   }
   const password = state.postgres?.source === 'local' ? await readPostgresPassword(dir) : undefined
   if (password) state.postgres!.address = withPassword(state.postgres!.address, password)
+  if (state.kafka?.security) state.kafka.security.password = await readKafkaPassword(dir)
   return state
 }
 
 export async function writeState(state: ServicesState, dir = stateDir()): Promise<void> {
   await ensurePrivateDir(dir)
   const postgres = state.postgres?.source === 'local' ? {...state.postgres, address: withPassword(state.postgres.address, '')} : state.postgres
-  await writePrivateFile(stateFile(dir), JSON.stringify({...state, postgres}, null, 2) + '\n')
+  const kafka = state.kafka?.security ? {...state.kafka, security: {...state.kafka.security, password: undefined}} : state.kafka
+  await writePrivateFile(stateFile(dir), JSON.stringify({...state, kafka, postgres}, null, 2) + '\n')
 }
 
 /** The state folder holds voters' data and a password: only its owner may enter it (also when it already exists). */

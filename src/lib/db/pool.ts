@@ -2,7 +2,7 @@ import pg from 'pg'
 
 import {postgresPoolConfig, type PostgresSettings} from '../config/settings.js'
 import {redactUrl} from '../config/redact.js'
-import {describeCause, unavailableError} from '../errors.js'
+import {describeCause, rejectedCertificate, unavailableError} from '../errors.js'
 import {failureKind} from './failures.js'
 
 // BIGINT counts come back as strings by default; our counts fit in a JS number.
@@ -24,9 +24,16 @@ export async function connectPool(settings: PostgresSettings, max = 4): Promise<
     await withRetry(() => pool.query('SELECT 1'), {attempts: 3, what: 'Postgres'})
   } catch (error) {
     await pool.end().catch(() => {})
-    throw unavailableError(`Postgres at ${redactUrl(settings.url)} is unreachable: ${describeCause(error)}`, error, 'run `election services up`, or check DATABASE_URL')
+    throw unavailableError(`Postgres at ${redactUrl(settings.url)} is unreachable: ${describeCause(error)}`, error, postgresHint(error))
   }
   return pool
+}
+
+/** What to change for the failures a TLS-only server gives, else the usual. */
+function postgresHint(error: unknown): string {
+  if (rejectedCertificate(error)) return 'add sslrootcert=<the CA\'s PEM file> to DATABASE_URL (or set PGSSLROOTCERT), or use sslmode=require to encrypt without checking the certificate'
+  if (/no encryption/.test(describeCause(error))) return 'the server accepts TLS clients only: add sslmode=verify-full and sslrootcert=<the CA\'s PEM file> to DATABASE_URL'
+  return 'run `election services up`, or check DATABASE_URL'
 }
 
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@ import {configError, unavailableError} from '../errors.js'
 import {composeStopKafka, composeUpKafka, dockerEngineRunning} from './docker.js'
 import {CLUSTER_SIZE, kafkaLayout, refuseLayoutChange, startLocalCluster} from './kafka-cluster.js'
 import {pinnedKafkaVersion, startLocalKafka} from './kafka-local.js'
+import {prepareBrokerSecurity, secureLocalKafka} from './kafka-security.js'
 import {homeOf} from './postgres-home.js'
 import {startLocalPostgres, stopLocalPostgres} from './postgres-local.js'
 import {commandExists, isAlive, stopPid} from './process.js'
@@ -17,6 +18,8 @@ export interface ServiceStatus {
   pid: number | null
   healthy: boolean
   version: string | null
+  /** How clients reach it: `SASL_SSL (SCRAM-SHA-512, user election)`, `TLS (verify-full)`, `plaintext`. */
+  security: string
   error?: string
   /** Each broker of a local multi-broker cluster: its process, and whether it answers. */
   nodes?: NodeStatus[]
@@ -37,6 +40,11 @@ export interface UpOptions {
   onStep?: (message: string) => void
   /** How many local brokers `up` runs (1 or 3); by default what the state folder already has, else 1. */
   localBrokers?: number
+  /**
+   * Run the local services secured (`up --secure`): Kafka with a SASL_SSL listener (SCRAM-SHA-512),
+   * Postgres with TLS only. A state folder made secure stays secure.
+   */
+  secure?: boolean
 }
 
 const KAFKA_START_TIMEOUT = 120_000
@@ -53,7 +61,7 @@ export const NO_BROKER_SUGGESTIONS = [
 const settingsFor = (options: UpOptions, state: ServicesState) =>
   resolveSettings(options.flags ?? {}, options.env ?? process.env, state)
 
-async function upPostgres(settings: PostgresSettings, state: ServicesState, dir: string, onStep?: (m: string) => void) {
+async function upPostgres(settings: PostgresSettings, state: ServicesState, dir: string, secure: boolean, onStep?: (m: string) => void) {
   if (settings.source === 'env' || settings.source === 'flag') {
     onStep?.(`Checking Postgres at ${redactUrl(settings.url)}`)
     const probe = await probePostgres(settings, 10_000)
@@ -63,15 +71,16 @@ async function upPostgres(settings: PostgresSettings, state: ServicesState, dir:
   }
   // Always through startLocalPostgres, even when it runs: it adopts the server, and locks down one an earlier version left open.
   const previous = state.postgres?.source === 'local' ? state.postgres : undefined
-  const started = await startLocalPostgres(dir, previous, onStep)
+  const started = await startLocalPostgres(dir, previous, onStep, secure)
   const startedAt = started.adopted && previous?.startedAt ? previous.startedAt : new Date().toISOString()
-  state.postgres = {source: 'local', address: started.url, pid: started.pid, port: started.port, dataDir: started.dataDir, version: started.version, startedAt}
+  state.postgres = {source: 'local', address: started.url, pid: started.pid, port: started.port, dataDir: started.dataDir, version: started.version, startedAt, tls: started.tls}
 }
 
-async function upKafka(settings: KafkaSettings, state: ServicesState, dir: string, options: UpOptions) {
+async function upKafka(settings: KafkaSettings, state: ServicesState, dir: string, options: UpOptions, secure: boolean) {
   const onStep = options.onStep
   if (settings.source === 'env' || settings.source === 'flag') {
     if (options.localBrokers) throw configError(`--brokers ${options.localBrokers} starts local brokers, but Kafka is set to ${settings.brokers.join(',')}`, 'unset KAFKA_BROKERS to run local brokers')
+    if (options.secure) throw configError(`--secure starts a secured local Kafka, but Kafka is set to ${settings.brokers.join(',')}`, 'unset KAFKA_BROKERS to run a local broker, or configure KAFKA_SASL_* and KAFKA_SSL_CA_FILE for that cluster')
     onStep?.(`Checking Kafka at ${settings.brokers.join(',')}`)
     const probe = await probeKafka(settings, 15_000)
     if (!probe.healthy) throw unavailableError(`Kafka at ${settings.brokers.join(',')} does not answer: ${probe.error}`, undefined, 'check KAFKA_BROKERS (and the SASL/TLS settings), or unset it to let `election services up` start a local broker')
@@ -79,13 +88,14 @@ async function upKafka(settings: KafkaSettings, state: ServicesState, dir: strin
   }
   const brokerCount = options.localBrokers ?? (kafkaLayout(dir) === 'cluster' ? CLUSTER_SIZE : 1)
   refuseLayoutChange(dir, brokerCount)
-  if (brokerCount === CLUSTER_SIZE) return upLocalCluster(state, dir, onStep)
+  if (brokerCount === CLUSTER_SIZE) return upLocalCluster(state, dir, secure, onStep)
   const previous = state.kafka
   if (previous && previous.source !== 'env' && (previous.source === 'docker' || isAlive(previous.pid))) {
     const probe = await probeKafka(settings, 5000)
     if (probe.healthy) return onStep?.(`Kafka already running (${previous.source}${previous.pid ? `, pid ${previous.pid}` : ''})`)
   }
-  if (await dockerEngineRunning()) {
+  // docker-compose.yml runs a plaintext broker: a secured one always runs from the jars.
+  if (!secure && (await dockerEngineRunning())) {
     onStep?.('Starting Kafka with docker compose')
     await composeUpKafka()
     state.kafka = {source: 'docker', address: DEFAULT_BROKERS, startedAt: new Date().toISOString()}
@@ -93,8 +103,17 @@ async function upKafka(settings: KafkaSettings, state: ServicesState, dir: strin
   }
   await requireJavaAndMaven()
   const local = previous?.source === 'local' ? previous : undefined
-  const started = await startLocalKafka(dir, {port: local ? Number(local.address.split(':').pop()) : undefined, controllerPort: local?.controllerPort}, onStep)
-  state.kafka = {source: 'local', address: `127.0.0.1:${started.port}`, pid: started.pid, controllerPort: started.controllerPort, version: started.version, startedAt: new Date().toISOString()}
+  const security = secure ? await prepareBrokerSecurity(dir) : undefined
+  const started = await startLocalKafka(dir, {port: local ? Number(local.address.split(':').pop()) : undefined, controllerPort: local?.controllerPort}, onStep, security?.broker)
+  state.kafka = {
+    source: 'local',
+    address: `127.0.0.1:${started.port}`,
+    pid: started.pid,
+    controllerPort: started.controllerPort,
+    version: started.version,
+    startedAt: new Date().toISOString(),
+    ...(security ? {security: security.record} : {}),
+  }
 }
 
 async function requireJavaAndMaven() {
@@ -107,15 +126,16 @@ async function requireJavaAndMaven() {
  * The three-broker cluster always runs from the jars (docker-compose.yml has one broker).
  * Nodes still running are kept; a node that died is started again with its ports and data.
  */
-async function upLocalCluster(state: ServicesState, dir: string, onStep?: (m: string) => void) {
+async function upLocalCluster(state: ServicesState, dir: string, secure: boolean, onStep?: (m: string) => void) {
   const previous = state.kafka?.source === 'local' ? (state.kafka.nodes ?? []) : []
   if (previous.length === CLUSTER_SIZE && previous.every((n) => isAlive(n.pid))) {
     return onStep?.(`Kafka cluster already running (pids ${previous.map((n) => n.pid).join(', ')})`)
   }
   await requireJavaAndMaven()
-  const nodes = await startLocalCluster(dir, previous, onStep)
+  const security = secure ? await prepareBrokerSecurity(dir) : undefined
+  const nodes = await startLocalCluster(dir, previous, onStep, security?.broker)
   const address = nodes.map((n) => `127.0.0.1:${n.port}`).join(',')
-  state.kafka = {source: 'local', address, nodes, version: await pinnedKafkaVersion(), startedAt: new Date().toISOString()}
+  state.kafka = {source: 'local', address, nodes, version: await pinnedKafkaVersion(), startedAt: new Date().toISOString(), ...(security ? {security: security.record} : {})}
 }
 
 /** A local cluster is healthy when every node answers; any other Kafka when the cluster does. */
@@ -134,8 +154,10 @@ export async function servicesUp(options: UpOptions = {}): Promise<ServiceStatus
   const before = settingsFor(options, state)
   try {
     await ensurePrivateDir(dir)
-    await upPostgres(before.postgres, state, dir, options.onStep)
-    await upKafka(before.kafka, state, dir, options)
+    // Decided (and refused, when it cannot be) before anything starts.
+    const secure = before.kafka.source === 'env' || before.kafka.source === 'flag' ? Boolean(options.secure) : secureLocalKafka(dir, Boolean(options.secure))
+    await upPostgres(before.postgres, state, dir, secure, options.onStep)
+    await upKafka(before.kafka, state, dir, options, secure)
   } finally {
     await writeState(state, dir)
     // What earlier versions (or tools with their own umask, such as Maven) left open to others.
@@ -199,6 +221,7 @@ export async function servicesStatus(options: UpOptions = {}): Promise<ServiceSt
       pid: state.kafka?.source === 'local' && isAlive(state.kafka.pid) ? state.kafka.pid! : null,
       healthy: kafka.healthy,
       version: state.kafka?.version ?? null,
+      security: kafkaSecurity(settings.kafka),
       ...(kafka.error ? {error: kafka.error} : {}),
       ...(settings.kafka.source === 'local' && state.kafka?.nodes ? {nodes: nodeStatuses(state.kafka.nodes, 'brokers' in kafka ? kafka.brokers : [])} : {}),
     },
@@ -209,9 +232,16 @@ export async function servicesStatus(options: UpOptions = {}): Promise<ServiceSt
       pid: state.postgres?.source === 'local' && isAlive(state.postgres.pid) ? state.postgres.pid! : null,
       healthy: postgres.healthy,
       version: postgres.version ?? state.postgres?.version ?? null,
+      security: settings.postgres.sslmode === 'disable' ? 'plaintext' : `TLS (${settings.postgres.sslmode})`,
       ...(postgres.error ? {error: postgres.error} : {}),
     },
   ]
+}
+
+/** What a client of these settings speaks: the protocol Kafka calls it, then the mechanism and user. */
+function kafkaSecurity(settings: KafkaSettings): string {
+  if (settings.sasl) return `SASL_SSL (${settings.sasl.mechanism.toUpperCase()}, user ${settings.sasl.username})`
+  return settings.ssl ? 'SSL' : 'plaintext'
 }
 
 /** `probes` are in the nodes' order (the bootstrap list is built from them). */

@@ -5,7 +5,7 @@ import path from 'node:path'
 import type {KafkaNodeRecord} from '../config/state.js'
 import {ensurePrivateDir, writePrivateFile} from '../config/state.js'
 import {configError} from '../errors.js'
-import {formatStorage, isFormatted, javaArgsFor, kafkaClasspath, newClusterId, portOrFree, serverProperties, spawnBroker, type KafkaNode} from './kafka-local.js'
+import {type BrokerSecurity, formatStorage, isFormatted, javaArgsFor, kafkaClasspath, newClusterId, portOrFree, serverProperties, spawnBroker, type KafkaNode} from './kafka-local.js'
 import {isAlive} from './process.js'
 
 /** The local cluster `services up --brokers 3` runs: three voters, so one may die and the quorum stands. */
@@ -76,7 +76,7 @@ async function placeNodes(dir: string, previous: KafkaNodeRecord[]): Promise<Kaf
  * kafka/node-N. The quorum is static (controller.quorum.voters names all three), so each node is
  * formatted once with the same cluster id and no --initial-controllers.
  */
-export async function startLocalCluster(dir: string, previous: KafkaNodeRecord[], onStep?: (message: string) => void): Promise<KafkaNodeRecord[]> {
+export async function startLocalCluster(dir: string, previous: KafkaNodeRecord[], onStep?: (message: string) => void, security?: BrokerSecurity): Promise<KafkaNodeRecord[]> {
   const classpath = await kafkaClasspath(dir, onStep)
   const nodes = await placeNodes(dir, previous)
   // Ports of a running voter never change, so a restarted node's quorum list matches the others'.
@@ -93,12 +93,12 @@ export async function startLocalCluster(dir: string, previous: KafkaNodeRecord[]
     await ensurePrivateDir(node.home)
     await ensurePrivateDir(node.dataDir)
     const config = path.join(node.home, 'server.properties')
-    await writePrivateFile(config, serverProperties(node, voters, CLUSTER_SIZE))
+    await writePrivateFile(config, serverProperties(node, voters, CLUSTER_SIZE, security))
     const javaArgs = await javaArgsFor(node, classpath)
     if (!isFormatted(node)) {
       onStep?.(`Formatting Kafka storage of node ${node.nodeId} (KRaft)`)
       clusterId ??= await newClusterId(javaArgs)
-      await formatStorage(javaArgs, config, clusterId)
+      await formatStorage(javaArgs, config, clusterId, security)
     }
     onStep?.(`Starting Apache Kafka node ${node.nodeId} on 127.0.0.1:${node.port}`)
     const pid = spawnBroker(javaArgs, config, node, heap)

@@ -1,7 +1,7 @@
 import {spawn, execFile} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync, openSync, closeSync} from 'node:fs'
-import {chmod, readFile} from 'node:fs/promises'
+import {chmod, readFile, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {promisify} from 'node:util'
 
@@ -61,12 +61,47 @@ export interface KafkaNode {
 }
 
 /**
+ * What `services up --secure` adds to a broker: its one client listener speaks SASL_SSL, users
+ * log in with SCRAM-SHA-512 (the user is created when the storage is formatted), and brokers
+ * talk to each other the same way. The controller listener stays plaintext on 127.0.0.1.
+ */
+export interface BrokerSecurity {
+  keystore: string
+  keystorePassword: string
+  /** The CA certificate (PEM) the brokers trust when they connect to each other. */
+  caFile: string
+  username: string
+  password: string
+}
+
+export const SCRAM_MECHANISM = 'SCRAM-SHA-512'
+
+/** The listener clients use: its name is also its security protocol. */
+const clientListener = (security?: BrokerSecurity) => (security ? 'SASL_SSL' : 'PLAINTEXT')
+
+function securityProperties(security: BrokerSecurity): string[] {
+  return [
+    `sasl.enabled.mechanisms=${SCRAM_MECHANISM}`,
+    `sasl.mechanism.inter.broker.protocol=${SCRAM_MECHANISM}`,
+    `listener.name.sasl_ssl.${SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${security.username}" password="${security.password}";`,
+    'ssl.keystore.type=PKCS12',
+    `ssl.keystore.location=${security.keystore}`,
+    `ssl.keystore.password=${security.keystorePassword}`,
+    `ssl.key.password=${security.keystorePassword}`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${security.caFile}`,
+    'ssl.client.auth=none',
+  ]
+}
+
+/**
  * The broker's config. Every node is broker and controller; `voters` is the static quorum
  * (`1@host:port,2@…`). `replicas` is how many brokers the cluster has: with three, the
  * internal topics are replicated and a write needs two copies, so one broker may die.
  */
-export function serverProperties(node: KafkaNode, voters: string, replicas: 1 | 3): string {
+export function serverProperties(node: KafkaNode, voters: string, replicas: 1 | 3, security?: BrokerSecurity): string {
   const minIsr = replicas >= 3 ? 2 : 1
+  const listener = clientListener(security)
   return [
     replicas === 1
       ? '# Written by `election services up`: a single-node KRaft broker for local runs.'
@@ -74,11 +109,12 @@ export function serverProperties(node: KafkaNode, voters: string, replicas: 1 | 
     'process.roles=broker,controller',
     `node.id=${node.nodeId}`,
     `controller.quorum.voters=${voters}`,
-    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
+    `listeners=${listener}://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
+    `advertised.listeners=${listener}://127.0.0.1:${node.port}`,
     'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `inter.broker.listener.name=${listener}`,
+    `listener.security.protocol.map=${listener}:${listener},CONTROLLER:PLAINTEXT`,
+    ...(security ? securityProperties(security) : []),
     `log.dirs=${node.dataDir}`,
     'num.partitions=6',
     // Topics come from `election init-db`; a typo in a topic name should fail, not create one.
@@ -142,9 +178,26 @@ export async function newClusterId(javaArgs: string[]): Promise<string> {
   return stdout.trim().split('\n').pop()!
 }
 
-/** Formats a node's storage with the cluster's id; a formatted node is left as it is. */
-export async function formatStorage(javaArgs: string[], config: string, clusterId: string): Promise<void> {
-  await run(...ownerOnly('java', [...javaArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, '--ignore-formatted']))
+/**
+ * Formats a node's storage with the cluster's id; a formatted node is left as it is. With
+ * `security`, the SCRAM user is written into the new cluster's first metadata, so it exists
+ * before any broker listens. Its password goes through a Java argument file (0600, removed at
+ * once), never argv, which other users of the machine can read.
+ */
+export async function formatStorage(javaArgs: string[], config: string, clusterId: string, security?: Pick<BrokerSecurity, 'username' | 'password'>): Promise<void> {
+  const tool = ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, '--ignore-formatted']
+  if (!security) {
+    await run(...ownerOnly('java', [...javaArgs, ...tool]))
+    return
+  }
+  const argFile = path.join(path.dirname(config), 'format.args')
+  const scram = `${SCRAM_MECHANISM}=[name=${security.username},password=${security.password}]`
+  await writePrivateFile(argFile, [...tool, '--add-scram', scram].map((a) => `"${a}"`).join('\n') + '\n')
+  try {
+    await run(...ownerOnly('java', [...javaArgs, `@${argFile}`]))
+  } finally {
+    await rm(argFile, {force: true})
+  }
 }
 
 export const isFormatted = (node: KafkaNode) => existsSync(path.join(node.dataDir, 'meta.properties'))
@@ -167,6 +220,7 @@ export async function startLocalKafka(
   dir: string,
   previous: {port?: number; controllerPort?: number},
   onStep?: (message: string) => void,
+  security?: BrokerSecurity,
 ): Promise<LocalKafka> {
   const classpath = await kafkaClasspath(dir, onStep)
   const home = path.join(dir, 'kafka')
@@ -176,12 +230,12 @@ export async function startLocalKafka(
   node.port = await portOrFree(previous.port)
   node.controllerPort = await portOrFree(previous.controllerPort)
   const config = path.join(home, 'server.properties')
-  await writePrivateFile(config, serverProperties(node, `1@127.0.0.1:${node.controllerPort}`, 1))
+  await writePrivateFile(config, serverProperties(node, `1@127.0.0.1:${node.controllerPort}`, 1, security))
   const javaArgs = await javaArgsFor(node, classpath)
 
   if (!isFormatted(node)) {
     onStep?.('Formatting Kafka storage (KRaft)')
-    await formatStorage(javaArgs, config, await newClusterId(javaArgs))
+    await formatStorage(javaArgs, config, await newClusterId(javaArgs), security)
   }
 
   onStep?.(`Starting Apache Kafka broker on 127.0.0.1:${node.port}`)

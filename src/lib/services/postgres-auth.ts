@@ -15,8 +15,31 @@ export const SUPERUSER = 'postgres'
 /** 24 random bytes as 32 URL-safe characters: it goes into a connection URL without escaping. */
 export const newPassword = () => randomBytes(24).toString('base64url')
 
-export const superuserUrl = (port: number, database: string, password = '') =>
-  `postgres://${SUPERUSER}${password ? `:${password}` : ''}@127.0.0.1:${port}/${database}`
+/**
+ * The local server's address. With `caFile` (`services up --secure`) clients speak TLS and check
+ * the certificate and the host name against that CA, as libpq's sslmode=verify-full does.
+ */
+export const superuserUrl = (port: number, database: string, password = '', caFile?: string) =>
+  `postgres://${SUPERUSER}${password ? `:${password}` : ''}@127.0.0.1:${port}/${database}` +
+  (caFile ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(caFile)}` : '')
+
+/** A rule for TCP clients: `host` lets them in with or without TLS, `hostssl` with TLS only. */
+const TCP_RULE = /^(\s*)host(?:ssl)?(\s)/
+
+/**
+ * Lets TCP clients in only over TLS (`hostssl`), or again without (`host`). Returns whether the
+ * file changed; the server reads it at its next start or reload.
+ */
+export async function requireTls(dataDir: string, tls: boolean, owner: Owner | undefined): Promise<boolean> {
+  const before = await readFile(hbaFile(dataDir), 'utf8')
+  const after = before
+    .split('\n')
+    .map((line) => line.replace(TCP_RULE, `$1host${tls ? 'ssl' : ''}$2`))
+    .join('\n')
+  if (after === before) return false
+  await writePrivateFile(hbaFile(dataDir), after, owner)
+  return true
+}
 
 const hbaFile = (dataDir: string) => path.join(dataDir, 'pg_hba.conf')
 /** An active pg_hba.conf rule (not a comment) whose method is `trust`. */
@@ -33,9 +56,9 @@ export async function trustsAnyone(dataDir: string): Promise<boolean> {
  * reloads. In that order, so that a crash half-way leaves a cluster we can still enter.
  * Returns whether anything had to change.
  */
-export async function requirePassword(dataDir: string, port: number, password: string, owner: Owner | undefined): Promise<boolean> {
+export async function requirePassword(dataDir: string, port: number, password: string, owner: Owner | undefined, ssl?: pg.ClientConfig['ssl']): Promise<boolean> {
   if (!(await trustsAnyone(dataDir))) return false
-  const client = new pg.Client({connectionString: superuserUrl(port, 'postgres')})
+  const client = new pg.Client({connectionString: superuserUrl(port, 'postgres'), ssl})
   await client.connect()
   try {
     await client.query(`SET password_encryption = 'scram-sha-256'`)
@@ -47,13 +70,13 @@ export async function requirePassword(dataDir: string, port: number, password: s
     await client.end()
   }
   // The postmaster reads pg_hba.conf again a moment after the reload request.
-  const locked = await waitUntilHealthy(async () => ({healthy: !(await entersWithoutPassword(port))}), 10_000, 100)
+  const locked = await waitUntilHealthy(async () => ({healthy: !(await entersWithoutPassword(port, ssl))}), 10_000, 100)
   if (!locked.healthy) throw unavailableError(`the local Postgres on port ${port} still lets clients in without a password after pg_hba.conf was rewritten`, undefined, `see ${hbaFile(dataDir)}`)
   return true
 }
 
-async function entersWithoutPassword(port: number): Promise<boolean> {
-  const client = new pg.Client({connectionString: superuserUrl(port, 'postgres'), connectionTimeoutMillis: 5000})
+async function entersWithoutPassword(port: number, ssl?: pg.ClientConfig['ssl']): Promise<boolean> {
+  const client = new pg.Client({connectionString: superuserUrl(port, 'postgres'), ssl, connectionTimeoutMillis: 5000})
   try {
     await client.connect()
     return true

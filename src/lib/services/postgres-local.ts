@@ -8,7 +8,9 @@ import {postgresPasswordFile, readPostgresPassword, writePrivateFile} from '../c
 import {ensureDatabase} from '../db/pool.js'
 import {configError, unavailableError} from '../errors.js'
 import {serverBinaries, type Binaries} from './postgres-binaries.js'
-import {newPassword, requirePassword, superuserUrl, SUPERUSER, trustsAnyone} from './postgres-auth.js'
+import {postgresPoolConfig} from '../config/settings.js'
+import {newPassword, requirePassword, requireTls, superuserUrl, SUPERUSER, trustsAnyone} from './postgres-auth.js'
+import {ensureCertificates, postgresCertificates} from './tls.js'
 import {homeOf, insideStateDir, moveCluster, postgresHome, serverOwner, type Owner, type PostgresHome} from './postgres-home.js'
 import {freePort, stopPid} from './process.js'
 
@@ -17,6 +19,8 @@ const run = promisify(execFile)
 export const LOCAL_DATABASE = 'election'
 
 export interface LocalPostgres {
+  /** Started with TLS on and plaintext TCP clients refused (`services up --secure`). */
+  tls: boolean
   pid: number
   port: number
   /** With the password: what every command connects with (services.json keeps it without). */
@@ -39,12 +43,14 @@ const initialised = (home: PostgresHome) => existsSync(path.join(home.dataDir, '
  */
 export async function startLocalPostgres(
   dir: string,
-  previous: {port?: number; dataDir?: string} | undefined,
+  previous: {port?: number; dataDir?: string; tls?: boolean} | undefined,
   onStep?: (m: string) => void,
+  tls = false,
 ): Promise<LocalPostgres> {
   const owner = await serverOwner()
   const bin = await serverBinaries(owner)
   const home = await postgresHome(dir, owner)
+  const caFile = tls ? (await ensureCertificates(dir)).caFile : undefined
   await adoptEarlierCluster(dir, previous?.dataDir, home, onStep)
   const password = await clusterPassword(dir, home, Boolean(previous), onStep)
   const as: RunAs = {...(owner ?? {}), cwd: home.dir, timeout: 120_000}
@@ -61,19 +67,33 @@ export async function startLocalPostgres(
     }
   }
   let server = await runningPostmaster(home.dataDir)
+  if (server && Boolean(previous?.tls) !== tls) {
+    // TLS is set on the server's command line: turning it on or off takes a restart.
+    onStep?.(`Restarting Postgres to turn TLS ${tls ? 'on' : 'off'}`)
+    await stopLocalPostgres(home.dataDir)
+    server = undefined
+  }
   const adopted = Boolean(server)
   if (server) onStep?.(`Postgres already running (pid ${server.pid})`)
-  else server = await startServer(bin, home, previous?.port ?? (await freePort()), as, onStep)
-  if (await requirePassword(home.dataDir, server.port, password, owner)) onStep?.('Postgres now asks for the password (it trusted everyone before)')
+  else {
+    const certificates = tls ? await postgresCertificates(dir, home.dir, owner) : undefined
+    await requireTls(home.dataDir, tls, owner)
+    server = await startServer(bin, home, previous?.port ?? (await freePort()), as, onStep, certificates)
+  }
+  // The superuser's own connections check the certificate like every client's.
+  const ssl = caFile ? postgresPoolConfig({url: superuserUrl(server.port, 'postgres', '', caFile), source: 'local', sslmode: 'verify-full', sslRootCert: caFile}).ssl : undefined
+  if (await requirePassword(home.dataDir, server.port, password, owner, ssl)) onStep?.('Postgres now asks for the password (it trusted everyone before)')
 
-  await ensureDatabase({connectionString: superuserUrl(server.port, 'postgres', password)}, LOCAL_DATABASE)
-  return {pid: server.pid, port: server.port, url: superuserUrl(server.port, LOCAL_DATABASE, password), version: bin.version, dataDir: home.dataDir, adopted}
+  await ensureDatabase({connectionString: superuserUrl(server.port, 'postgres', password), ssl}, LOCAL_DATABASE)
+  const url = superuserUrl(server.port, LOCAL_DATABASE, password, caFile)
+  return {pid: server.pid, port: server.port, url, version: bin.version, dataDir: home.dataDir, adopted, tls}
 }
 
-async function startServer(bin: Binaries, home: PostgresHome, port: number, as: RunAs, onStep?: (m: string) => void) {
-  onStep?.(`Starting Postgres ${bin.version} on 127.0.0.1:${port}`)
+async function startServer(bin: Binaries, home: PostgresHome, port: number, as: RunAs, onStep?: (m: string) => void, certificates?: {certFile: string; keyFile: string}) {
+  onStep?.(`Starting Postgres ${bin.version} on 127.0.0.1:${port}${certificates ? ' with TLS' : ''}`)
   // The socket sits in the 0700 home; its own mode 0700 too, so neither lets another user reach it.
-  const options = `-p ${port} -h 127.0.0.1 -k ${home.dir} -c unix_socket_permissions=0700 -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB`
+  const tls = certificates ? ` -c ssl=on -c ssl_cert_file=${certificates.certFile} -c ssl_key_file=${certificates.keyFile}` : ''
+  const options = `-p ${port} -h 127.0.0.1 -k ${home.dir} -c unix_socket_permissions=0700 -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB${tls}`
   try {
     await run(bin.pg_ctl, ['-D', home.dataDir, '-l', home.logFile, '-o', options, '-w', '-t', '60', 'start'], as)
   } catch (error) {

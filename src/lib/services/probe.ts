@@ -79,15 +79,17 @@ export async function probeEveryBroker(settings: KafkaSettings, timeoutMs = 5000
 }
 
 export async function probePostgres(settings: PostgresSettings, timeoutMs = 5000): Promise<ProbeResult> {
-  const client = new pg.Client({...postgresPoolConfig(settings), connectionTimeoutMillis: timeoutMs})
+  let client: pg.Client | undefined
   try {
+    // Inside the try: a configuration it cannot build (an unreadable CA file, say) is an unhealthy answer too.
+    client = new pg.Client({...postgresPoolConfig(settings), connectionTimeoutMillis: timeoutMs})
     await client.connect()
     const {rows} = await client.query<{server_version: string}>('SHOW server_version')
     return {healthy: true, version: rows[0]?.server_version}
   } catch (error) {
     return {healthy: false, error: describeCause(error)}
   } finally {
-    await client.end().catch(() => {})
+    await client?.end().catch(() => {})
   }
 }
 
