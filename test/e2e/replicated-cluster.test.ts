@@ -1,6 +1,8 @@
 /**
- * A replicated cluster that loses a broker: `services up --brokers 3` in a state folder of its
- * own (the suite's Postgres reused through DATABASE_URL), topics with replication factor 3 and
+ * A replicated, secured cluster that loses a broker: `services up --brokers 3 --secure` in a state
+ * folder of its own (the suite's Postgres reused through DATABASE_URL), reached as a user reaches a
+ * managed cluster: KAFKA_BROKERS, KAFKA_SASL_* (SCRAM-SHA-512) and KAFKA_SSL_CA_FILE, so brokers
+ * replicate and clients fail over through SASL_SSL, topics with replication factor 3 and
  * min.insync.replicas=2, then vote and aggregate run while a partition leader (of the candidate
  * totals and of votes_topic partitions) is killed (kill -9) and later restarted through `services up`. The pipeline must carry on with
  * two brokers and stay exact. The stall around the kill is measured and printed, not asserted.
@@ -30,7 +32,7 @@ interface NodeJson {
   healthy: boolean
 }
 
-describe('replicated cluster: three local brokers, one killed (kill -9) mid-run and restarted', function () {
+describe('replicated cluster: three local brokers over SASL_SSL, one killed (kill -9) mid-run and restarted', function () {
   this.timeout(15 * 60_000)
   const VOTERS = 6000
   const session = ['--session-timeout', '6s']
@@ -40,16 +42,23 @@ describe('replicated cluster: three local brokers, one killed (kill -9) mid-run 
 
   before(async function () {
     // The cluster always runs from Apache's jars (docker-compose.yml has one broker).
-    if (!(await commandExists('java', ['-version'])) || !(await commandExists('mvn', ['-v']))) this.skip()
+    if (!(await commandExists('java', ['-version'])) || !(await commandExists('mvn', ['-v'])) || !(await commandExists('openssl', ['version']))) this.skip()
     const base = await freshEnv()
     t = base
     home = await mkdtemp(path.join(tmpdir(), 'election-cluster-'))
     // Its own state folder for Kafka; Postgres is the suite's, named by DATABASE_URL (so never stopped here).
     servicesEnv = {...process.env, ELECTION_HOME: home, DATABASE_URL: base.env.DATABASE_URL}
     delete servicesEnv.KAFKA_BROKERS
-    await servicesUp({env: servicesEnv, localBrokers: 3, onStep: log})
-    const brokers = (await readState(home)).kafka!.address
-    const env = {...base.env, KAFKA_BROKERS: brokers}
+    await servicesUp({env: servicesEnv, localBrokers: 3, secure: true, onStep: log})
+    const {address, security} = (await readState(home)).kafka!
+    const env = {
+      ...base.env,
+      KAFKA_BROKERS: address,
+      KAFKA_SASL_MECHANISM: security!.mechanism,
+      KAFKA_SASL_USERNAME: security!.username,
+      KAFKA_SASL_PASSWORD: security!.password,
+      KAFKA_SSL_CA_FILE: security!.caFile,
+    }
     t = {...base, env, settings: resolveSettings({}, env, {})}
     await ok(t, 'init-db', '--replication-factor', '3')
     await ok(t, 'seed-candidates')
@@ -66,10 +75,11 @@ describe('replicated cluster: three local brokers, one killed (kill -9) mid-run 
     await t?.drop()
   })
 
-  it('lists three brokers, and refuses to turn into a single broker in place', async () => {
-    const status = await runJson<{services: Array<{service: string; address: string; healthy: boolean; nodes?: NodeJson[]}>}>(['services', 'status'], servicesEnv)
+  it('lists three secured brokers, and refuses to turn into a single broker in place', async () => {
+    const status = await runJson<{services: Array<{service: string; address: string; healthy: boolean; security: string; nodes?: NodeJson[]}>}>(['services', 'status'], servicesEnv)
     const kafka = status.json.services.find((s) => s.service === 'kafka')!
     assert.equal(kafka.address, t.env.KAFKA_BROKERS)
+    assert.equal(kafka.security, 'SASL_SSL (SCRAM-SHA-512, user election)')
     assert.equal(kafka.address.split(',').length, 3)
     assert.deepEqual(kafka.nodes?.map((n) => [n.nodeId, n.healthy, n.pid !== null]), [[1, true, true], [2, true, true], [3, true, true]])
     assertCleanError(await runCli(['services', 'up', '--brokers', '1'], servicesEnv), 3, /3-broker/, /services down/, /kafka/)
