@@ -4,7 +4,7 @@ import {Flags, ux} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {readState, stateDir} from '../lib/config/state.js'
-import {resolveSettings} from '../lib/config/settings.js'
+import {kafkaEnv, resolveSettings} from '../lib/config/settings.js'
 import {connectPool, withTransaction} from '../lib/db/pool.js'
 import {initialise} from '../lib/db/setup.js'
 import {DEMO_NAMESPACE, demoDatabaseUrl, exitOf, runInteractive, startStage, stopStage, type DemoEnv} from '../lib/demo/index.js'
@@ -26,6 +26,7 @@ q or Ctrl-C stops everything cleanly, then verify runs. Without a TTY it runs to
     '<%= config.bin %> <%= command.id %>',
     {description: 'A bigger, faster election', command: '<%= config.bin %> <%= command.id %> --voters 100000 --rate 5000'},
     {description: 'In CI: run to completion, machine-readable verify result', command: '<%= config.bin %> <%= command.id %> --voters 2000 --rate 1000 --json'},
+    {description: 'On secured local services (SASL_SSL Kafka, TLS-only Postgres)', command: '<%= config.bin %> <%= command.id %> --secure'},
   ]
 
   static flags = {
@@ -33,18 +34,19 @@ q or Ctrl-C stops everything cleanly, then verify runs. Without a TTY it runs to
     rate: Flags.integer({summary: 'Votes per second.', default: 500, min: 1}),
     seed: Flags.integer({summary: 'Seed for candidates, voters and preferences.', default: 42, min: 0}),
     candidates: Flags.integer({summary: 'Number of candidates.', default: 3, min: 1, max: 20}),
+    secure: Flags.boolean({summary: 'Start the local services secured, as `services up --secure` does (Kafka over SASL_SSL, Postgres over TLS).', default: false}),
   }
 
   async run(): Promise<{voters: number; verify: VerifyResult}> {
     const spin = !this.jsonEnabled()
     const step = (message: string) => (spin ? ux.action.start(message) : undefined)
     step('Bringing up services')
-    await servicesUp({flags: {brokers: this.flags.brokers, 'database-url': this.flags['database-url']}, onStep: (m) => spin && (ux.action.status = m)})
+    await servicesUp({flags: {brokers: this.flags.brokers, 'database-url': this.flags['database-url']}, secure: this.flags.secure, onStep: (m) => spin && (ux.action.status = m)})
 
     // Not this.settings(): that also checks ELECTION_NAMESPACE, which the demo replaces with its own.
     const base = resolveSettings({brokers: this.flags.brokers, 'database-url': this.flags['database-url']}, process.env, await readState())
     const url = await demoDatabaseUrl(base)
-    const env: NodeJS.ProcessEnv = {...process.env, DATABASE_URL: url, KAFKA_BROKERS: base.kafka.brokers.join(','), ELECTION_NAMESPACE: DEMO_NAMESPACE}
+    const env: NodeJS.ProcessEnv = {...process.env, ...kafkaEnv(base.kafka), DATABASE_URL: url, ELECTION_NAMESPACE: DEMO_NAMESPACE}
     // One port cannot serve vote, aggregate and the dashboard at once: the demo's children serve no metrics.
     delete env.ELECTION_METRICS_PORT
     const settings = resolveSettings({}, env, {})

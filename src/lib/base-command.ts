@@ -6,6 +6,7 @@ import {describeSettings, resolveSettings, type Settings} from './config/setting
 import {redact, redactJson} from './config/redact.js'
 import {readState, stateDir} from './config/state.js'
 import {describeCause, ElectionError} from './errors.js'
+import {failureKind, sqlState} from './db/failures.js'
 import {connectPool} from './db/pool.js'
 import {assertSchema} from './db/schema.js'
 import {assertTopics} from './kafka/admin.js'
@@ -146,27 +147,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    let message: string
-    let suggestions: string[] = []
-    let code: number
-    let name = error.name
-    if (error instanceof ElectionError) {
-      message = error.message
-      suggestions = error.suggestions
-      code = error.exitCode
-    } else if (error.oclif?.exit !== undefined) {
-      // oclif's own parse errors (unknown flag, invalid value) are usage errors.
-      if (error.oclif.exit === 0) return
-      message = error.message
-      suggestions = ['run the command with --help for usage']
-      code = 2
-      name = 'ElectionUsageError'
-    } else {
-      message = describeCause(error)
-      code = 1
-    }
-    message = redact(oneLine(message))
-    suggestions = suggestions.map((s) => redact(s))
+    // oclif's --help and --version end with exit 0 through here: not an error.
+    if (error.oclif?.exit === 0) return
+    const {name, message, suggestions, code} = errorReport(error)
     process.exitCode = code
     // A spinner still running (demo's "Bringing up services") holds stderr until it stops: the error would never show.
     if (ux.action.running) ux.action.stop('failed')
@@ -179,6 +162,36 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.flags?.debug || process.argv.includes('--debug')) process.stderr.write(`${redact(error.stack ?? '')}\n`)
     return undefined
   }
+}
+
+/** An error that Kafka (kafkajs), Postgres (a SQLSTATE) or the network (an errno) raised: an outside system's failure, not a bug. */
+function outsideFailure(error: Error): boolean {
+  return error.name.startsWith('KafkaJS') || sqlState(error) !== undefined || failureKind(error) === 'outage'
+}
+
+/**
+ * What the user sees of a failure, and the exit code: our own errors as they are; oclif's parse
+ * errors as usage errors (2); what Kafka, Postgres or the network raised unnamed as unavailable
+ * (4); anything else is a bug (70), said as one, with --debug advice. One line, redacted.
+ */
+export function errorReport(error: Error & {oclif?: {exit?: number}}): {name: string; message: string; suggestions: string[]; code: number} {
+  let report: {name: string; message: string; suggestions: string[]; code: number}
+  if (error instanceof ElectionError) {
+    report = {name: error.name, message: error.message, suggestions: error.suggestions, code: error.exitCode}
+  } else if (error.oclif?.exit !== undefined) {
+    // oclif's own parse errors (unknown flag, invalid value) are usage errors.
+    report = {name: 'ElectionUsageError', message: error.message, suggestions: ['run the command with --help for usage'], code: 2}
+  } else if (outsideFailure(error)) {
+    report = {name: 'ElectionUnavailableError', message: describeCause(error), suggestions: [], code: 4}
+  } else {
+    report = {
+      name: 'ElectionBugError',
+      message: `unexpected error (a bug in election): ${describeCause(error)}`,
+      suggestions: ['run the command again with --debug to see where it happened, and report it with that output'],
+      code: 70,
+    }
+  }
+  return {...report, message: redact(oneLine(report.message)), suggestions: report.suggestions.map((s) => redact(s))}
 }
 
 /** oclif puts the flag on the first line and the reason on the next ones (also around our own parse errors). */

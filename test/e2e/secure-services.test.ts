@@ -100,6 +100,14 @@ describe('services up --secure: the pipeline over SASL_SSL (SCRAM-SHA-512) and P
     )
   })
 
+  it('runs the demo on them too (its children get the SASL and TLS settings)', async () => {
+    const demo = await runCli(['demo', '--voters', '300', '--rate', '300', '--json'], t.env, 300_000)
+    assert.equal(demo.code, 0, demo.stderr.slice(-3000))
+    const result = JSON.parse(demo.stdout) as {voters: number; verify: {ok: boolean; votes: number}}
+    assert.deepEqual([result.voters, result.verify.ok, result.verify.votes], [300, true, 300])
+    assertNoSecret(demo)
+  })
+
   it('speaks TLS to Postgres, which refuses plaintext TCP clients', async () => {
     const [session] = await sql<{ssl: boolean}>(t, 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')
     assert.equal(session?.ssl, true)

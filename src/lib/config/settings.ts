@@ -187,6 +187,21 @@ export function postgresPoolConfig(settings: PostgresSettings): PoolConfig {
   }
 }
 
+/**
+ * The environment that makes a child process resolve the same Kafka as `settings` (brokers, TLS,
+ * CA, SASL), whatever the state folder it finds: the demo hands it to vote, aggregate and dashboard.
+ */
+export function kafkaEnv(settings: KafkaSettings): NodeJS.ProcessEnv {
+  return {
+    KAFKA_BROKERS: settings.brokers.join(','),
+    KAFKA_SSL: settings.ssl ? 'true' : 'false',
+    ...(settings.sslCaFile ? {KAFKA_SSL_CA_FILE: settings.sslCaFile} : {}),
+    ...(settings.sasl
+      ? {KAFKA_SASL_MECHANISM: settings.sasl.mechanism, KAFKA_SASL_USERNAME: settings.sasl.username, KAFKA_SASL_PASSWORD: settings.sasl.password}
+      : {}),
+  }
+}
+
 /** What `--json` and logs may show: no passwords. */
 export function describeSettings(settings: Settings) {
   return {
