@@ -59,8 +59,8 @@ interface DrainResult {
   cores: {node: number; postgres: number | null; kafka: number | null; machineBusy: number | null; other: number | null}
   /** CPU milliseconds per vote, over the wall window. */
   cpuMsPerVote: {node: number; postgres: number | null; kafka: number | null}
-  /** pg_stat_database deltas over the wall window, per second of the active span. */
-  postgres: {commitsPerSecond: number; rowsInsertedPerSecond: number; rowsUpdatedPerSecond: number}
+  /** pg_stat_database deltas over the wall window, per second of the active span; WAL written (the whole server), per vote. */
+  postgres: {commitsPerSecond: number; rowsInsertedPerSecond: number; rowsUpdatedPerSecond: number; walBytesPerVote: number}
 }
 
 const results = {
@@ -120,10 +120,11 @@ async function main(): Promise<void> {
   })
   const count = async (table: string) => Number((await pool!.query<{n: string}>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n)
   const pgStats = async () => {
-    const {rows} = await pool!.query<{commits: string; inserted: string; updated: string}>(
-      'SELECT xact_commit AS commits, tup_inserted AS inserted, tup_updated AS updated FROM pg_stat_database WHERE datname = current_database()',
+    const {rows} = await pool!.query<{commits: string; inserted: string; updated: string; wal: string}>(
+      `SELECT xact_commit AS commits, tup_inserted AS inserted, tup_updated AS updated, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS wal
+       FROM pg_stat_database WHERE datname = current_database()`,
     )
-    return {commits: Number(rows[0]!.commits), inserted: Number(rows[0]!.inserted), updated: Number(rows[0]!.updated)}
+    return {commits: Number(rows[0]!.commits), inserted: Number(rows[0]!.inserted), updated: Number(rows[0]!.updated), wal: Number(rows[0]!.wal)}
   }
 
   /**
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
         commitsPerSecond: round((after.commits - before.commits) / activeSeconds),
         rowsInsertedPerSecond: round((after.inserted - before.inserted) / activeSeconds),
         rowsUpdatedPerSecond: round((after.updated - before.updated) / activeSeconds),
+        walBytesPerVote: round((after.wal - before.wal) / votes),
       },
     }
   }
@@ -293,11 +295,11 @@ await writeFile(file, `${JSON.stringify(results, null, 2)}\n`)
 
 const n = (x: number | null | undefined, digits = 0) => (x === null || x === undefined ? '-' : x.toLocaleString('en-US', {maximumFractionDigits: digits, minimumFractionDigits: digits}))
 const table = new Table({
-  head: ['run', 'load', 'active s', 'votes/s', 'per process', 'node cores', 'postgres cores', 'kafka cores', 'machine busy', 'other', 'PG commits/s', 'PG rows ins/s'],
+  head: ['run', 'load', 'active s', 'votes/s', 'per process', 'node cores', 'postgres cores', 'kafka cores', 'machine busy', 'other', 'PG commits/s', 'PG rows ins/s', 'WAL B/vote'],
   style: process.stdout.isTTY ? undefined : {head: [], border: []},
 })
 for (const r of results.runs) {
-  table.push([`${r.command} x${r.processes}`, n(r.loadAverage, 1), n(r.activeSeconds, 1), n(r.votesPerSecond), n(r.votesPerSecondPerProcess), n(r.cores.node, 2), n(r.cores.postgres, 2), n(r.cores.kafka, 2), n(r.cores.machineBusy, 2), n(r.cores.other, 2), n(r.postgres.commitsPerSecond), n(r.postgres.rowsInsertedPerSecond)])
+  table.push([`${r.command} x${r.processes}`, n(r.loadAverage, 1), n(r.activeSeconds, 1), n(r.votesPerSecond), n(r.votesPerSecondPerProcess), n(r.cores.node, 2), n(r.cores.postgres, 2), n(r.cores.kafka, 2), n(r.cores.machineBusy, 2), n(r.cores.other, 2), n(r.postgres.commitsPerSecond), n(r.postgres.rowsInsertedPerSecond), n(r.postgres.walBytesPerVote)])
 }
 console.log(table.toString())
 console.log(`sizes: ${JSON.stringify(results.sizes)}`)
