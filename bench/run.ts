@@ -8,16 +8,15 @@ import path from 'node:path'
 import pg from 'pg'
 
 import {kafkaClasspath} from '../src/lib/services/kafka-local.js'
-import {resolveSettings} from '../src/lib/config/settings.js'
-import {readState, stateDir} from '../src/lib/config/state.js'
+import {stateDir} from '../src/lib/config/state.js'
 import {topicNames} from '../src/lib/kafka/topics.js'
 import {ROOT, runCli, startCli, stopAllChildren} from './lib/cli.js'
 import {KafkaProbe} from './lib/kafka.js'
 import {consumerPerf, copyVoters, producerPerf} from './lib/limits.js'
-import {Progress} from './lib/progress.js'
+import {errorMessage, Progress, stepRunner} from './lib/progress.js'
 import {renderTable, type BenchResults, type ThroughputResult} from './lib/report.js'
 import {rateStats, Sampler} from './lib/sampler.js'
-import {buildIfStale, createDatabase, dropDatabase, loadAverage, machineInfo, withDatabase, type ServiceStatus} from './lib/setup.js'
+import {createDatabase, dropDatabase, loadAverage, machineInfo, servicesUp, withDatabase} from './lib/setup.js'
 
 const quick = process.argv.includes('--quick')
 const config = {
@@ -34,7 +33,6 @@ const ns = `bench${stamp}.`
 const database = `bench_${stamp}`
 const names = topicNames({ELECTION_NAMESPACE: ns})
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 const results: BenchResults = {
   date: new Date().toISOString(),
@@ -53,17 +51,7 @@ const results: BenchResults = {
 const progress = new Progress(16)
 const started = performance.now()
 
-/** Runs one step; a failure is recorded and reported, and the run goes on. */
-async function step<T>(name: string, work: () => Promise<T>): Promise<T | undefined> {
-  progress.step(name)
-  try {
-    return await work()
-  } catch (error) {
-    results.errors.push({step: name, error: message(error)})
-    progress.warn(`${name} failed: ${message(error)}`)
-    return undefined
-  }
-}
+const step = stepRunner(progress, results.errors)
 
 /** Active throughput from sampled counts; the CLI's own figure includes start-up and the idle tail. */
 function throughput(samples: Parameters<typeof rateStats>[0], count: number, cliPerSecond: number, wallSeconds: number, scale = 1): ThroughputResult {
@@ -89,9 +77,9 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     stopAllChildren()
     await pool?.end().catch(() => {})
-    if (probe) await probe.deleteNamespace(ns).catch((e) => progress.warn(`deleting topics ${ns}*: ${message(e)}`))
+    if (probe) await probe.deleteNamespace(ns).catch((e) => progress.warn(`deleting topics ${ns}*: ${errorMessage(e)}`))
     await probe?.disconnect().catch(() => {})
-    if (databaseCreated) await dropDatabase(adminUrl, database).catch((e) => progress.warn(`dropping ${database}: ${message(e)}`))
+    if (databaseCreated) await dropDatabase(adminUrl, database).catch((e) => progress.warn(`dropping ${database}: ${errorMessage(e)}`))
   }
   // Whatever happens, no CLI child outlives the harness.
   process.once('exit', stopAllChildren)
@@ -102,14 +90,9 @@ async function main(): Promise<void> {
 
   try {
     const ready = await step('build and services up', async () => {
-      await buildIfStale()
-      await runCli(['services', 'up'], process.env)
-      const {json} = await runCli<{services: ServiceStatus[]}>(['services', 'status'], process.env)
-      const kafka = json.services.find((s) => s.service === 'kafka')!
-      const postgres = json.services.find((s) => s.service === 'postgres')!
-      if (!kafka.healthy || !postgres.healthy) throw new Error('services are not healthy')
-      // status redacts passwords; the real URL comes from the resolution every command uses (env, else the local state).
-      adminUrl = resolveSettings({}, process.env, await readState()).postgres.url
+      const services = await servicesUp()
+      const {kafka, postgres} = services
+      adminUrl = services.adminUrl
       Object.assign(results.machine, {kafka: kafka.version, postgres: postgres.version, kafkaBrokers: kafka.address})
       await createDatabase(adminUrl, database)
       databaseCreated = true

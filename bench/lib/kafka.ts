@@ -19,6 +19,16 @@ export class KafkaProbe {
     return (entry?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0)
   }
 
+  /** High watermark of every partition of a topic. */
+  async highWatermarks(topic: string): Promise<Array<{partition: number; offset: string}>> {
+    return (await this.admin.fetchTopicOffsets(topic)).map((o) => ({partition: o.partition, offset: o.high}))
+  }
+
+  /** Moves a group without members to the given offsets, e.g. to drain the same backlog again. */
+  async setOffsets(groupId: string, topic: string, partitions: Array<{partition: number; offset: string}>): Promise<void> {
+    await this.admin.setOffsets({groupId, topic, partitions})
+  }
+
   async createTopic(topic: string, partitions: number): Promise<void> {
     await this.admin.createTopics({topics: [{topic, numPartitions: partitions, replicationFactor: 1}], waitForLeaders: true})
   }

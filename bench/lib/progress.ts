@@ -49,3 +49,19 @@ export class Progress {
     for (const w of this.warnings.splice(0)) process.stderr.write(`WARNING ${w}\n`)
   }
 }
+
+export const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/** Runs named steps: a failure is recorded in `errors` and warned about, and the run goes on. */
+export function stepRunner(progress: Progress, errors: Array<{step: string; error: string}>) {
+  return async function step<T>(name: string, work: () => Promise<T>): Promise<T | undefined> {
+    progress.step(name)
+    try {
+      return await work()
+    } catch (error) {
+      errors.push({step: name, error: errorMessage(error)})
+      progress.warn(`${name} failed: ${errorMessage(error)}`)
+      return undefined
+    }
+  }
+}

@@ -6,7 +6,9 @@ import {promisify} from 'node:util'
 
 import pg from 'pg'
 
-import {ROOT} from './cli.js'
+import {resolveSettings} from '../../src/lib/config/settings.js'
+import {readState} from '../../src/lib/config/state.js'
+import {ROOT, runCli} from './cli.js'
 
 const run = promisify(execFile)
 
@@ -35,8 +37,28 @@ export async function buildIfStale(): Promise<boolean> {
 export interface ServiceStatus {
   service: 'kafka' | 'postgres'
   address: string
+  /** The broker's JVM or the Postgres postmaster, when `services up` started it locally. */
+  pid?: number | null
   healthy: boolean
   version: string | null
+}
+
+export interface Services {
+  kafka: ServiceStatus
+  postgres: ServiceStatus
+  /** The real Postgres URL (status redacts the password), as every command resolves it. */
+  adminUrl: string
+}
+
+/** Builds if stale, runs `election services up` (reusing running services) and checks both answer. */
+export async function servicesUp(): Promise<Services> {
+  await buildIfStale()
+  await runCli(['services', 'up'], process.env)
+  const {json} = await runCli<{services: ServiceStatus[]}>(['services', 'status'], process.env)
+  const kafka = json.services.find((s) => s.service === 'kafka')!
+  const postgres = json.services.find((s) => s.service === 'postgres')!
+  if (!kafka.healthy || !postgres.healthy) throw new Error('services are not healthy')
+  return {kafka, postgres, adminUrl: resolveSettings({}, process.env, await readState()).postgres.url}
 }
 
 /** The same URL with another database name. */
