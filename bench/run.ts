@@ -12,6 +12,7 @@ import {stateDir} from '../src/lib/config/state.js'
 import {topicNames} from '../src/lib/kafka/topics.js'
 import {ROOT, runCli, startCli, stopAllChildren} from './lib/cli.js'
 import {KafkaProbe} from './lib/kafka.js'
+import {measureConsumeParse, measureProduce, measureTransactional} from './lib/kafkajs-limits.js'
 import {consumerPerf, copyVoters, producerPerf} from './lib/limits.js'
 import {errorMessage, Progress, stepRunner} from './lib/progress.js'
 import {renderTable, type BenchResults, type ThroughputResult} from './lib/report.js'
@@ -24,7 +25,7 @@ const config = {
   perfRecords: quick ? 100_000 : 1_000_000,
   rates: [100, 1000, 5000],
   rateSeconds: quick ? 10 : 60,
-  latencyRates: [1000, 5000],
+  latencyRates: [1000, 5000, 20_000],
   latencySeconds: quick ? 10 : 30,
   idle: '3s',
 }
@@ -137,6 +138,21 @@ async function main(): Promise<void> {
         results.limits.consumer = await consumerPerf(classpath, ready.brokers, perfTopic, config.perfRecords, `${ns}bench-perf-consumer`)
       })
     }
+    // The client's own ceilings (kafkajs, as the commands drive it), on the votes the vote step left.
+    const votes = results.vote?.count ?? 0
+    await step(`kafkajs produce ${config.perfRecords} x ${recordBytes} B (idempotent, acks=all)`, async () => {
+      await probe!.createTopic(`${ns}bench-kafkajs-produce`, 6)
+      results.limits.kafkajs = {...results.limits.kafkajs, produce: await measureProduce(probe!.kafka, `${ns}bench-kafkajs-produce`, config.perfRecords, Buffer.alloc(recordBytes, 'x'))}
+    })
+    if (votes > 0) {
+      await step(`kafkajs consume + JSON.parse ${votes} votes`, async () => {
+        results.limits.kafkajs = {...results.limits.kafkajs, consumeParse: await measureConsumeParse(probe!.kafka, names.votes, votes, 6)}
+      })
+      await step(`kafkajs transactional loop ${votes} votes (sendOffsets per 1,000)`, async () => {
+        await probe!.createTopic(`${ns}bench-kafkajs-txn`, 6)
+        results.limits.kafkajs = {...results.limits.kafkajs, transactional: await measureTransactional(probe!.kafka, names.votes, `${ns}bench-kafkajs-txn`, votes, 6)}
+      })
+    }
     await step(`Postgres COPY ${config.voters} voter rows`, async () => {
       results.limits.copy = await copyVoters(env.DATABASE_URL!, config.voters)
     })
@@ -206,6 +222,8 @@ results.ratios = {
   register: ratio(results.register?.perSecond, Math.min(producer?.recordsPerSecond ?? Infinity, copy?.rowsPerSecond ?? Infinity)),
   vote: ratio(results.vote?.perSecond, producer?.recordsPerSecond),
   aggregate: ratio(results.aggregate?.perSecond, consumer?.messagesPerSecond),
+  voteToKafkajs: ratio(results.vote?.perSecond, results.limits.kafkajs?.transactional?.recordsPerSecond),
+  aggregateToKafkajs: ratio(results.aggregate?.perSecond, results.limits.kafkajs?.consumeParse?.recordsPerSecond),
 }
 Object.assign(results.machine, {loadAverageAtEnd: loadAverage()})
 results.seconds = Math.round((performance.now() - started) / 100) / 10

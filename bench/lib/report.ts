@@ -1,5 +1,6 @@
 import Table from 'cli-table3'
 
+import type {KafkajsLimits} from './kafkajs-limits.js'
 import type {ConsumerLimit, CopyLimit, ProducerLimit} from './limits.js'
 
 export interface RateResult {
@@ -39,13 +40,14 @@ export interface BenchResults {
   seconds: number
   machine: Record<string, string | number | null>
   config: Record<string, unknown>
-  limits: {producer?: ProducerLimit; consumer?: ConsumerLimit; copy?: CopyLimit}
+  limits: {producer?: ProducerLimit; consumer?: ConsumerLimit; copy?: CopyLimit; kafkajs?: Partial<KafkajsLimits>}
   register?: ThroughputResult & {peakRssMb: number | null}
   vote?: ThroughputResult
   aggregate?: ThroughputResult
   rates: RateResult[]
   latency: LatencyResult[]
-  ratios: {register?: number; vote?: number; aggregate?: number}
+  /** vote and aggregate to Kafka's Java tools, and to kafkajs driven the same way (…ToKafkajs). */
+  ratios: {register?: number; vote?: number; aggregate?: number; voteToKafkajs?: number; aggregateToKafkajs?: number}
   errors: Array<{step: string; error: string}>
 }
 
@@ -54,11 +56,15 @@ const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toF
 
 export function renderTable(r: BenchResults): string {
   const {producer, consumer, copy} = r.limits
+  const kafkajs = r.limits.kafkajs ?? {}
   const table = new Table({head: ['measure', 'result', 'limit', 'ratio'], style: process.stdout.isTTY ? undefined : {head: [], border: []}})
   table.push(
     [`Kafka ProducerPerformance (${producer?.recordBytes ?? '?'} B, acks=all)`, `${n(producer?.recordsPerSecond)} rec/s (${producer?.mbPerSecond ?? '-'} MB/s)`, '', ''],
     ['Kafka ConsumerPerformance (fetch)', `${n(consumer?.messagesPerSecond)} msg/s (${consumer?.mbPerSecond ?? '-'} MB/s)`, '', ''],
     ['Postgres COPY voter rows', `${n(copy?.rowsPerSecond)} rows/s`, '', ''],
+    ['kafkajs produce (idempotent, acks=all)', `${n(kafkajs.produce?.recordsPerSecond)} rec/s`, '', ''],
+    ['kafkajs consume + JSON.parse', `${n(kafkajs.consumeParse?.recordsPerSecond)} rec/s`, '', ''],
+    [`kafkajs transactional loop (sendOffsets per ${n(kafkajs.transactional?.chunk)})`, `${n(kafkajs.transactional?.recordsPerSecond)} rec/s`, '', ''],
     [
       `register-voters --count ${n(r.register?.count)}`,
       `${n(r.register?.cliPerSecond)} voters/s, peak RSS ${n(r.register?.peakRssMb)} MB`,
@@ -66,11 +72,13 @@ export function renderTable(r: BenchResults): string {
       pct(r.ratios.register),
     ],
     [`vote (unlimited, ${n(r.vote?.count)} voters)`, `${n(r.vote?.perSecond)} votes/s (CLI says ${n(r.vote?.cliPerSecond)})`, `${n(producer?.recordsPerSecond)} (producer)`, pct(r.ratios.vote)],
+    ['  vote to the kafkajs transactional loop', '', `${n(kafkajs.transactional?.recordsPerSecond)} (kafkajs)`, pct(r.ratios.voteToKafkajs)],
   )
   for (const rate of r.rates) {
     table.push([`vote --rate ${rate.target} (${rate.seconds} s)`, `mean ${n(rate.mean)}/s, worst 1 s ${n(rate.worstWindow)}/s, best 1 s ${n(rate.bestWindow)}/s`, `${rate.target}/s`, pct(rate.mean / rate.target)])
   }
   table.push([`aggregate (backlog of ${n(r.aggregate?.count)})`, `${n(r.aggregate?.perSecond)} votes/s (CLI says ${n(r.aggregate?.cliPerSecond)})`, `${n(consumer?.messagesPerSecond)} (consumer)`, pct(r.ratios.aggregate)])
+  table.push(['  aggregate to kafkajs consume + JSON.parse', '', `${n(kafkajs.consumeParse?.recordsPerSecond)} (kafkajs)`, pct(r.ratios.aggregateToKafkajs)])
   for (const l of r.latency) {
     table.push([`latency voting_time → aggregate @ ${l.rate}/s`, `p50 ${n(l.p50)} ms, p99 ${n(l.p99)} ms, max ${n(l.max)} ms (${n(l.count)} votes)`, '', ''])
   }
