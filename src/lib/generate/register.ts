@@ -2,8 +2,9 @@ import type {Kafka} from 'kafkajs'
 import type pg from 'pg'
 
 import {withRetry, withTransaction} from '../db/pool.js'
-import {insertVoters, publishKeyed} from './store.js'
-import {VoterFactory, type Voter} from './voters.js'
+import {insertVoters, type Voter} from '../election/voters.js'
+import {publishKeyed} from '../kafka/publish.js'
+import {VoterFactory} from './voters.js'
 
 const IN_FLIGHT = 3
 

@@ -6,12 +6,14 @@ import {pauseFor, withRetry, withTransaction} from '../db/pool.js'
 import {configError, describeCause, unavailableError} from '../errors.js'
 import {FencedError, isFencingError, PartitionProducers} from '../kafka/fencing.js'
 import {MemberLifecycle, memberConsumer, runMember} from '../kafka/lifecycle.js'
-import {deadLetter, decode, voterSchema, type Rejected, type Rejection} from '../kafka/messages.js'
+import {deadLetter, decode, type Rejected, type Rejection} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {VoteMetrics} from '../metrics/pipeline.js'
 import {Preferences} from './preferences.js'
 import {chunkSizeFor, TokenBucket} from './rate.js'
-import {castVotes, loadCandidates, type Ballot, type StoredVote} from './store.js'
+import {loadCandidates} from '../election/candidates.js'
+import {voterSchema} from '../election/voters.js'
+import {castVotes, type Ballot, type VoteRecord} from '../election/votes.js'
 
 export interface VoteOptions {
   /** Aborted on SIGINT/SIGTERM: finish or abandon the batch in flight, then stop. */
@@ -71,7 +73,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   const budgetLeft = () => (options.maxVotes === undefined ? Infinity : options.maxVotes - stats.votes - reserved)
 
   /** One Kafka transaction: the chunk's votes, its dead letters and the consumed offset, all or nothing. */
-  const publishChunk = async (producer: Producer, topic: string, partition: number, votes: StoredVote[], rejected: Rejected[], nextOffset: string) => {
+  const publishChunk = async (producer: Producer, topic: string, partition: number, votes: VoteRecord[], rejected: Rejected[], nextOffset: string) => {
     const transaction = await producer.transaction()
     try {
       const sends = []
