@@ -1,3 +1,4 @@
+import type {KafkaMessage} from 'kafkajs'
 import type {z} from 'zod'
 
 /**
@@ -33,6 +34,11 @@ export function decode<T>(schema: z.ZodType<T>, value: Buffer | null): {ok: true
   if (parsed.success) return {ok: true, value: parsed.data}
   const issue = parsed.error.issues[0]!
   return {ok: false, reason: `invalid field ${issue.path.join('.') || '(root)'}: ${issue.message}`, category: 'invalid_field'}
+}
+
+/** A record refused for this reason, as its dead letter will carry it. */
+export function rejectedRecord(message: KafkaMessage, {reason, category}: Rejection): Rejected {
+  return {reason, category, key: message.key, value: message.value, offset: message.offset}
 }
 
 export function deadLetter(sourceTopic: string, partition: number, rejected: Rejected) {
