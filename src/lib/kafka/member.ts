@@ -81,7 +81,7 @@ export class GroupMember {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.batch(payload, work),
+        eachBatch: (payload) => this.eachBatch(payload, work),
       })
     } finally {
       clearTimeout(timer)
@@ -89,7 +89,8 @@ export class GroupMember {
     }
   }
 
-  private async batch(payload: EachBatchPayload, work: MemberWork): Promise<void> {
+  /** One fetched batch, chunk by chunk: kafkajs' eachBatch of this member (unit tests call it with a batch of their own). */
+  async eachBatch(payload: EachBatchPayload, work: MemberWork): Promise<void> {
     const {lifecycle} = this
     lifecycle.recordsArrived()
     await lifecycle.track(async () => {
