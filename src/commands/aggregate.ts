@@ -39,6 +39,7 @@ at least every 100 ms (--publish-interval) while votes flow. Exactly once: a cra
       sessionTimeoutMs: this.flags['session-timeout'],
       publishIntervalMs: this.flags['publish-interval'],
       metrics: new AggregateMetrics(registry),
+      logger: this.logger,
       onProgress: (s) => {
         if (Date.now() - lastNote < 2000) return
         lastNote = Date.now()

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {confirmDestructive} from '../lib/confirm.js'
-import {initialise, type InitResult} from '../lib/db/setup.js'
+import {initialise, type InitResult} from '../lib/election/setup.js'
 
 export default class InitDb extends BaseCommand<typeof InitDb> {
   static summary = 'Create the Postgres tables and the Kafka topics (idempotent).'

@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
 import {withTransaction} from '../lib/db/pool.js'
-import {DEFAULT_PARTIES, generateCandidates, partyNames, type Candidate} from '../lib/generate/candidates.js'
-import {insertCandidates, publishKeyed} from '../lib/generate/store.js'
+import {insertCandidates, type Candidate} from '../lib/election/candidates.js'
+import {DEFAULT_PARTIES, generateCandidates, partyNames} from '../lib/generate/candidates.js'
+import {publishKeyed} from '../lib/kafka/publish.js'
 import {seedFlag} from '../lib/flags.js'
 import type {TopicNames} from '../lib/kafka/topics.js'
 

@@ -47,6 +47,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
       stopSignal: this.stopSignal.signal,
       sessionTimeoutMs: this.flags['session-timeout'],
       metrics: new VoteMetrics(registry),
+      logger: this.logger,
       onProgress: (s) => {
         if (Date.now() - lastNote < 2000) return
         lastNote = Date.now()

@@ -10,6 +10,7 @@ import {failureKind, sqlState} from './db/failures.js'
 import {connectPool} from './db/pool.js'
 import {assertSchema} from './db/schema.js'
 import {assertTopics} from './kafka/admin.js'
+import type {Logger} from './logger.js'
 import {connectKafka} from './kafka/connect.js'
 import {namespace, topicNames, type TopicNames} from './kafka/topics.js'
 import type {Admin, Kafka} from 'kafkajs'
@@ -131,6 +132,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Progress and status lines: stderr, silent under --json so stdout stays one JSON document. */
   protected note(message: string): void {
     if (!this.jsonEnabled()) process.stderr.write(`${redact(message)}\n`)
+  }
+
+  /** The notices of the stages a command runs: progress as note(), warnings on stderr even under --json. */
+  protected readonly logger: Logger = {
+    info: (message) => this.note(message),
+    warn: (message) => void process.stderr.write(`${redact(message)}\n`),
   }
 
   // Everything a command prints goes through the one redaction (config/redact.ts).

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
-import type {Candidate} from '../../src/lib/generate/candidates.js'
+import type {Candidate} from '../../src/lib/election/candidates.js'
 import {allOf, assertCleanError, ok, readTopic, sql} from '../helpers/pipeline.js'
 
 interface SeedResult {

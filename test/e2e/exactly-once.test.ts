@@ -5,7 +5,7 @@ import pg from 'pg'
 
 import {postgresPoolConfig} from '../../src/lib/config/settings.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
-import {Rng} from '../../src/lib/generate/random.js'
+import {Rng} from '../../src/lib/random.js'
 import {killAllCli, runJson, startCli, waitFor} from '../helpers/cli.js'
 import {readTopic} from '../helpers/pipeline.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'

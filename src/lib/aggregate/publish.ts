@@ -2,8 +2,8 @@ import type {Message, Producer} from 'kafkajs'
 import type pg from 'pg'
 
 import type {TopicNames} from '../kafka/topics.js'
-import type {AgeTurnout, CandidateTotal, GenderTurnout, LocationTurnout, PartyTotal} from './records.js'
-import {readTotals, type Dimension, type DimensionKey, type TotalRow} from './store.js'
+import type {AgeTurnout, CandidateTotal, Dimension, GenderTurnout, LocationTurnout, PartyTotal} from '../election/totals.js'
+import {readTotals, type DimensionKey, type TotalRow} from './store.js'
 
 /** Any constant: the lock that orders publications across aggregator processes. */
 const PUBLISH_LOCK = 0x656c6563

@@ -1,10 +1,8 @@
 import type pg from 'pg'
 
 import type {Rejection} from '../kafka/messages.js'
-import {ageBand} from './records.js'
-
-export const DIMENSIONS = ['candidate', 'location', 'gender', 'age', 'party'] as const
-export type Dimension = (typeof DIMENSIONS)[number]
+import {ageBand} from '../election/age.js'
+import type {Dimension} from '../election/totals.js'
 
 export interface CountedVote {
   voter_id: string

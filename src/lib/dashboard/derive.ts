@@ -1,5 +1,5 @@
-import type {CandidateTotal} from '../aggregate/records.js'
-import {AGE_BANDS} from '../aggregate/records.js'
+import {AGE_BANDS} from '../election/age.js'
+import type {CandidateTotal} from '../election/totals.js'
 import {share} from './format.js'
 import type {AggregateStore} from './store.js'
 import type {AgeRow, CandidateRow, GenderRow, Health, Leader, LinkState, LocationRow, PartyRow, Snapshot} from './types.js'

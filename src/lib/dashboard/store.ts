@@ -1,4 +1,4 @@
-import type {AgeTurnout, CandidateTotal, GenderTurnout, LocationTurnout, PartyTotal} from '../aggregate/records.js'
+import type {AgeTurnout, CandidateTotal, GenderTurnout, LocationTurnout, PartyTotal} from '../election/totals.js'
 import type {AggregateKind} from '../kafka/topics.js'
 
 export interface AggregateRecords {

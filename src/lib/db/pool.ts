@@ -3,7 +3,7 @@ import pg from 'pg'
 import {postgresPoolConfig, type PostgresSettings} from '../config/settings.js'
 import {redactUrl} from '../config/redact.js'
 import {describeCause, rejectedCertificate, unavailableError} from '../errors.js'
-import {failureKind} from './failures.js'
+import {retry} from '../retry.js'
 
 // BIGINT counts come back as strings by default; our counts fit in a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
@@ -21,7 +21,7 @@ export function createPool(settings: PostgresSettings, max = 4): pg.Pool {
 export async function connectPool(settings: PostgresSettings, max = 4): Promise<pg.Pool> {
   const pool = createPool(settings, max)
   try {
-    await withRetry(() => pool.query('SELECT 1'), {attempts: 3, what: 'Postgres'})
+    await retry(() => pool.query('SELECT 1'), {attempts: 3})
   } catch (error) {
     await pool.end().catch(() => {})
     throw unavailableError(`Postgres at ${redactUrl(settings.url)} is unreachable: ${describeCause(error)}`, error, postgresHint(error))
@@ -49,46 +49,6 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   } finally {
     client.release()
   }
-}
-
-/** Connection loss, server restarts, serialization failures and deadlocks are worth another try. */
-export function isTransient(error: unknown): boolean {
-  return failureKind(error) === 'outage'
-}
-
-export interface RetryOptions {
-  attempts?: number
-  what?: string
-  /** Stop retrying once aborted (the process is asked to stop). */
-  signal?: AbortSignal
-  onRetry?: (error: unknown, attempt: number) => void
-}
-
-export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const attempts = options.attempts ?? 30
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work()
-    } catch (error) {
-      if (attempt >= attempts || !isTransient(error) || options.signal?.aborted) throw error
-      options.onRetry?.(error, attempt)
-      await pauseFor(Math.min(200 * 2 ** (attempt - 1), 5000), options.signal)
-    }
-  }
-}
-
-/** Waits, but ends early when the signal aborts: a stop never waits out a backoff. */
-export function pauseFor(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, {once: true})
-  })
 }
 
 /** CREATE DATABASE when missing (Postgres has no IF NOT EXISTS for it); the name is ours, never user input. */

@@ -1,14 +1,6 @@
+import type {Candidate} from '../election/candidates.js'
 import {usageError} from '../errors.js'
 import {fakerFor} from './locale.js'
-
-export interface Candidate {
-  candidate_id: string
-  candidate_name: string
-  party_affiliation: string
-  biography: string
-  campaign_platform: string
-  photo_url: string
-}
 
 export const DEFAULT_PARTIES = ['Management Party', 'Savior Party', 'Tech Republic Party']
 

@@ -1,9 +1,12 @@
 import type {Kafka} from 'kafkajs'
 import type pg from 'pg'
 
-import {withRetry, withTransaction} from '../db/pool.js'
-import {insertVoters, publishKeyed} from './store.js'
-import {VoterFactory, type Voter} from './voters.js'
+import {failureKind} from '../db/failures.js'
+import {withTransaction} from '../db/pool.js'
+import {insertVoters, type Voter} from '../election/voters.js'
+import {publishKeyed} from '../kafka/publish.js'
+import {retry} from '../retry.js'
+import {VoterFactory} from './voters.js'
 
 const IN_FLIGHT = 3
 
@@ -38,13 +41,15 @@ export async function registerVoters(pool: pg.Pool, kafka: Kafka, options: Regis
   let inserted = 0
   let done = 0
   const write = async (voters: Voter[]) => {
-    const fresh = await withRetry(() =>
+    const fresh = await retry(() =>
       withTransaction(pool, async (client) => {
         const ids = await insertVoters(client, voters)
         // Re-running with the same seed publishes nothing twice: only voters new to Postgres go out.
         await publishKeyed(producer, options.topic, voters.filter((v) => ids.has(v.voter_id)), (v) => v.voter_id)
         return ids.size
       }),
+      // Only Postgres outages: a send that failed half-way and went again could put a voter on voters_topic twice.
+      {retriable: (error) => failureKind(error) === 'outage'},
     )
     inserted += fresh
     done += voters.length

@@ -1,29 +1,6 @@
 import {fakerFor, regions} from './locale.js'
-import {Rng} from './random.js'
-
-export interface Address {
-  street: string
-  city: string
-  state: string
-  country: string
-  postcode: string
-}
-
-/** A voter as published on voters_topic (the reference's shape: nested address). */
-export interface Voter {
-  voter_id: string
-  voter_name: string
-  date_of_birth: string
-  gender: string
-  nationality: string
-  registration_number: string
-  address: Address
-  email: string
-  phone_number: string
-  cell_number: string
-  picture: string
-  registered_age: number
-}
+import type {Voter} from '../election/voters.js'
+import {Rng} from '../random.js'
 
 interface Pools {
   first: {male: string[]; female: string[]}

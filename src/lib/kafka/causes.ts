@@ -19,3 +19,8 @@ export function anyCause(error: unknown, test: (e: KafkaJsErrorShape) => boolean
   }
   return visit(error)
 }
+
+/** Whether kafkajs threw it (its errors, and those it wraps, are named KafkaJS…). */
+export function isKafkaJsError(error: unknown): error is Error {
+  return error instanceof Error && error.name.startsWith('KafkaJS')
+}

@@ -1,4 +1,5 @@
-import {z} from 'zod'
+import type {KafkaMessage} from 'kafkajs'
+import type {z} from 'zod'
 
 /**
  * Why a record was dead-lettered, as a fixed category: the free-text reason names ids and
@@ -20,35 +21,6 @@ export interface Rejected extends Rejection {
   offset: string
 }
 
-/**
- * A value for one of the tables' VARCHAR(255) columns: checked here, so that a record
- * Postgres would refuse is dead-lettered with a precise reason before it reaches a batch.
- */
-const column = z
-  .string()
-  .max(255)
-  .refine((s) => !s.includes('\u0000'), {error: 'contains a NUL character (\\u0000), which Postgres text cannot hold'})
-const id = column.min(1)
-const age = z.number().int().min(0).max(150)
-
-export const voterSchema = z.object({
-  voter_id: id,
-  voter_name: column,
-  gender: column,
-  registered_age: age,
-  address: z.object({state: column}),
-})
-
-export const voteSchema = z.object({
-  voter_id: id,
-  candidate_id: id,
-  gender: column,
-  registered_age: age,
-  voting_time: z.iso.datetime({offset: true}),
-  vote: z.literal(1),
-  address: z.object({state: column}),
-})
-
 /** JSON-decodes and validates one record; the error text names the first problem. */
 export function decode<T>(schema: z.ZodType<T>, value: Buffer | null): {ok: true; value: T} | ({ok: false} & Rejection) {
   if (!value) return {ok: false, reason: 'empty value', category: 'empty_value'}
@@ -62,6 +34,11 @@ export function decode<T>(schema: z.ZodType<T>, value: Buffer | null): {ok: true
   if (parsed.success) return {ok: true, value: parsed.data}
   const issue = parsed.error.issues[0]!
   return {ok: false, reason: `invalid field ${issue.path.join('.') || '(root)'}: ${issue.message}`, category: 'invalid_field'}
+}
+
+/** A record refused for this reason, as its dead letter will carry it. */
+export function rejectedRecord(message: KafkaMessage, {reason, category}: Rejection): Rejected {
+  return {reason, category, key: message.key, value: message.value, offset: message.offset}
 }
 
 export function deadLetter(sourceTopic: string, partition: number, rejected: Rejected) {

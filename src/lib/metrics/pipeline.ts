@@ -43,7 +43,7 @@ export class MemberMetrics {
     for (const r of rejected) this.deadLetters.inc({reason: r.category})
   }
 
-  /** Fits withRetry's `onRetry`. */
+  /** Fits retry's `onRetry` (retry.ts). */
   readonly retried = (error: unknown): void => {
     this.retries.inc({system: retriedSystem(error)})
   }

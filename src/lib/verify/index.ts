@@ -1,10 +1,10 @@
 import type {Admin, Kafka} from 'kafkajs'
 import type pg from 'pg'
 
-import {AGE_BANDS} from '../aggregate/records.js'
 import {readLatest} from '../kafka/read-latest.js'
 import type {TopicNames} from '../kafka/topics.js'
-import {DIMENSIONS, type Dimension} from '../aggregate/store.js'
+import {ageBandSql} from '../election/age.js'
+import {DIMENSIONS, type Dimension} from '../election/totals.js'
 
 export interface Difference {
   dimension: Dimension
@@ -21,10 +21,6 @@ export interface VerifyResult {
   differences: Difference[]
 }
 
-const AGE_CASE = `CASE ${AGE_BANDS.slice(0, -1)
-  .map((band) => `WHEN v.registered_age <= ${band.split('-')[1]} THEN '${band}'`)
-  .join(' ')} ELSE '${AGE_BANDS[AGE_BANDS.length - 1]}' END`
-
 /** Ground truth from Postgres: GROUP BY over votes joined to voters and candidates. */
 export async function groundTruth(pool: pg.Pool): Promise<Record<Dimension, Map<string, number>>> {
   const query = async (expr: string) => {
@@ -37,7 +33,7 @@ export async function groundTruth(pool: pg.Pool): Promise<Record<Dimension, Map<
     candidate: await query('c.candidate_id'),
     location: await query('v.address_state'),
     gender: await query('v.gender'),
-    age: await query(AGE_CASE),
+    age: await query(ageBandSql('v.registered_age')),
     party: await query('c.party_affiliation'),
   }
 }

@@ -1,5 +1,5 @@
-import {ageBand, AGE_BANDS} from '../aggregate/records.js'
-import {hashString, Rng} from '../generate/random.js'
+import {ageBand, AGE_BANDS} from '../election/age.js'
+import {hashString, Rng} from '../random.js'
 
 export interface CandidateRef {
   candidate_id: string
@@ -27,7 +27,7 @@ export class Preferences {
     const key = `${region}\u0000${band}`
     let cdf = this.cache.get(key)
     if (!cdf) {
-      const bandIndex = AGE_BANDS.indexOf(band as (typeof AGE_BANDS)[number]) - (AGE_BANDS.length - 1) / 2
+      const bandIndex = AGE_BANDS.indexOf(band) - (AGE_BANDS.length - 1) / 2
       const weights = this.candidates.map((c, i) => {
         const swing = (new Rng(this.seed, hashString(region), hashString(c.candidate_id)).next() - 0.5) * 1.4
         return Math.exp(this.appeal[i]! + swing + this.ageTrend[i]! * bandIndex)

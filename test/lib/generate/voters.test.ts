@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 
-import {VoterFactory, type Voter} from '../../../src/lib/generate/voters.js'
+import type {Voter} from '../../../src/lib/election/voters.js'
+import {VoterFactory} from '../../../src/lib/generate/voters.js'
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const REFERENCE_DAY = Date.UTC(2026, 0, 1)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {AGE_BANDS} from '../../../src/lib/aggregate/records.js'
+import {AGE_BANDS} from '../../../src/lib/election/age.js'
 import {Preferences} from '../../../src/lib/vote/preferences.js'
 
 const CANDIDATES = [

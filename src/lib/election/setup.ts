@@ -3,8 +3,8 @@ import type pg from 'pg'
 
 import {assertPlanFits, deleteTopics, ensureTopics, plannedTopics, type TopicPlan} from '../kafka/admin.js'
 import type {TopicNames} from '../kafka/topics.js'
-import {createSchema, dropSchema} from './schema.js'
-import {withTransaction} from './pool.js'
+import {createSchema, dropSchema} from '../db/schema.js'
+import {withTransaction} from '../db/pool.js'
 
 export interface InitResult {
   reset: boolean
@@ -13,7 +13,7 @@ export interface InitResult {
   changed: boolean
 }
 
-/** Tables and topics, created when missing; with `reset`, dropped and recreated first. */
+/** The election's tables (db/) and topics (kafka/), created when missing; with `reset`, dropped and recreated first. */
 export async function initialise(pool: pg.Pool, admin: Admin, names: TopicNames, plan: TopicPlan & {reset: boolean}): Promise<InitResult> {
   const topics = plannedTopics(names, plan)
   // Before anything is dropped or created: a plan the cluster refuses must leave no half-made election.

@@ -1,0 +1,83 @@
+import type pg from 'pg'
+import {z} from 'zod'
+
+import {age, column, id, unnestOf} from './fields.js'
+
+export interface Address {
+  street: string
+  city: string
+  state: string
+  country: string
+  postcode: string
+}
+
+/** A voter as published on voters_topic (the reference's shape: nested address). */
+export interface Voter {
+  voter_id: string
+  voter_name: string
+  date_of_birth: string
+  gender: string
+  nationality: string
+  registration_number: string
+  address: Address
+  email: string
+  phone_number: string
+  cell_number: string
+  picture: string
+  registered_age: number
+}
+
+/**
+ * What `vote` checks of a voters_topic record before choosing for it: the fields it uses
+ * and the columns a vote stores, against the tables' constraints. Field order is the order
+ * problems are reported in.
+ */
+export const voterSchema = z.object({
+  voter_id: id,
+  voter_name: column,
+  gender: column,
+  registered_age: age,
+  address: z.object({state: column}),
+}) satisfies z.ZodType<Partial<Omit<Voter, 'address'>> & {address: Partial<Address>}>
+
+/**
+ * The voters table, in column order: the Postgres type of each column and the voter field
+ * it holds. The INSERT, its parameters and the SELECT that reads a voter back all come from here.
+ */
+const VOTER_TABLE: ReadonlyArray<{column: string; type: string; value: (v: Voter) => unknown; select?: string}> = [
+  {column: 'voter_id', type: 'text', value: (v) => v.voter_id},
+  {column: 'voter_name', type: 'text', value: (v) => v.voter_name},
+  {column: 'date_of_birth', type: 'date', value: (v) => v.date_of_birth, select: "to_char(v.date_of_birth, 'YYYY-MM-DD') AS date_of_birth"},
+  {column: 'gender', type: 'text', value: (v) => v.gender},
+  {column: 'nationality', type: 'text', value: (v) => v.nationality},
+  {column: 'registration_number', type: 'text', value: (v) => v.registration_number},
+  ...(['street', 'city', 'state', 'country', 'postcode'] as const).map((k) => ({column: `address_${k}`, type: 'text', value: (v: Voter) => v.address[k]})),
+  {column: 'email', type: 'text', value: (v) => v.email},
+  {column: 'phone_number', type: 'text', value: (v) => v.phone_number},
+  {column: 'cell_number', type: 'text', value: (v) => v.cell_number},
+  {column: 'picture', type: 'text', value: (v) => v.picture},
+  {column: 'registered_age', type: 'int', value: (v) => v.registered_age},
+]
+
+/** The voter's columns for a SELECT over `voters v`, each named as its row field. */
+export const VOTER_SELECT = VOTER_TABLE.map((c) => c.select ?? `v.${c.column}`).join(', ')
+
+/** The address as the voters table holds it: one column per field. */
+export type AddressColumns = {[K in keyof Address as `address_${K}`]: string}
+
+/** A row read through VOTER_SELECT (and possibly more columns) as a record: the address nested, after every other field. */
+export function nestAddress<R extends AddressColumns>(row: R): Omit<R, keyof AddressColumns> & {address: Address} {
+  const {address_street, address_city, address_state, address_country, address_postcode, ...rest} = row
+  return {...rest, address: {street: address_street, city: address_city, state: address_state, country: address_country, postcode: address_postcode}}
+}
+
+/** One multi-row INSERT per batch (unnest of column arrays); existing voters are skipped. Returns the ids inserted. */
+export async function insertVoters(client: pg.ClientBase, voters: Voter[]): Promise<Set<string>> {
+  const {rows} = await client.query<{voter_id: string}>(
+    `INSERT INTO voters (${VOTER_TABLE.map((c) => c.column).join(', ')})
+     SELECT * FROM ${unnestOf(VOTER_TABLE.map((c) => c.type))}
+     ON CONFLICT (voter_id) DO NOTHING RETURNING voter_id`,
+    VOTER_TABLE.map((c) => voters.map(c.value)),
+  )
+  return new Set(rows.map((r) => r.voter_id))
+}
