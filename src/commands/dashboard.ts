@@ -6,7 +6,6 @@ import {runLive} from '../lib/dashboard/live.js'
 import {renderSnapshotText} from '../lib/dashboard/render-text.js'
 import {readSnapshot} from '../lib/dashboard/snapshot.js'
 import type {Snapshot} from '../lib/dashboard/types.js'
-import {namespace} from '../lib/kafka/topics.js'
 import {observeDashboard} from '../lib/metrics/dashboard.js'
 import {startMetrics} from '../lib/metrics/endpoint.js'
 import {metricsFlags} from '../lib/metrics/flags.js'
@@ -48,12 +47,12 @@ Shares and turnoutPct are percentages (0-100, 2 decimals); counts Postgres could
     if (this.flags.once || this.jsonEnabled() || !process.stdout.isTTY) {
       const pool = await this.openPool()
       const {kafka, admin} = await this.openKafka()
-      const snapshot = await readSnapshot(kafka, admin, pool, this.topics(), namespace())
+      const snapshot = await readSnapshot(kafka, admin, pool, this.topics(), this.namespace())
       latest = () => snapshot
       if (!this.jsonEnabled()) this.log(renderSnapshotText(snapshot))
       return snapshot
     }
-    await runLive({settings: await this.settings(), topics: this.topics(), namespace: namespace(), intervalSec: this.flags.interval, onSnapshots: (read) => (latest = read)})
+    await runLive({settings: await this.settings(), topics: this.topics(), namespace: this.namespace(), intervalSec: this.flags.interval, onSnapshots: (read) => (latest = read)})
     return undefined
   }
 }

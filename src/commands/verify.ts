@@ -3,7 +3,7 @@ import Table from 'cli-table3'
 import {BaseCommand} from '../lib/base-command.js'
 import {ElectionError} from '../lib/errors.js'
 import {verify, type VerifyResult} from '../lib/verify/index.js'
-import {namespace, type TopicNames} from '../lib/kafka/topics.js'
+import {type TopicNames} from '../lib/kafka/topics.js'
 
 export default class Verify extends BaseCommand<typeof Verify> {
   static summary = 'Check the published aggregates against Postgres ground truth.'
@@ -19,7 +19,7 @@ over votes joined to voters and candidates. Exit 0 with a short table when they 
   async run(): Promise<VerifyResult> {
     const pool = await this.openPool()
     const {kafka, admin} = await this.openKafka()
-    const result = await verify(pool, kafka, admin, this.topics(), namespace())
+    const result = await verify(pool, kafka, admin, this.topics(), this.namespace())
     if (!this.jsonEnabled()) {
       const table = new Table({head: ['dimension', 'keys', 'postgres total', 'published total']})
       for (const [dimension, d] of Object.entries(result.dimensions)) table.push([dimension, d.keys, d.expectedTotal, d.publishedTotal])

@@ -12,7 +12,7 @@ import {assertSchema} from './db/schema.js'
 import {assertTopics} from './kafka/admin.js'
 import type {Logger} from './logger.js'
 import {connectKafka} from './kafka/connect.js'
-import {namespace, topicNames, type TopicNames} from './kafka/topics.js'
+import {namesIn, namespace, type TopicNames} from './kafka/topics.js'
 import type {Admin, Kafka} from 'kafkajs'
 import type pg from 'pg'
 
@@ -26,12 +26,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
 
   static baseFlags = {
-    brokers: Flags.string({
-      summary: 'Kafka bootstrap servers, comma separated. [env: KAFKA_BROKERS]',
-      helpGroup: 'CONNECTION',
-    }),
-    'database-url': Flags.string({
-      summary: 'Postgres connection URL. [env: DATABASE_URL]',
+    brokers: Flags.string({summary: 'Kafka bootstrap servers, comma separated.', env: 'KAFKA_BROKERS', helpGroup: 'CONNECTION'}),
+    'database-url': Flags.string({summary: 'Postgres connection URL.', env: 'DATABASE_URL', helpGroup: 'CONNECTION'}),
+    namespace: Flags.string({
+      summary: 'Prefix of every topic and consumer group, to run several elections on one cluster (letters, digits, ".", "_", "-").',
+      env: 'ELECTION_NAMESPACE',
       helpGroup: 'CONNECTION',
     }),
     debug: Flags.boolean({summary: 'Show stack traces and client logs.', helpGroup: 'GLOBAL', default: false}),
@@ -79,8 +78,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Connection settings: flag, environment, then what `election services up` started. */
   protected async settings(): Promise<Settings> {
     if (!this.cachedSettings) {
-      // ELECTION_NAMESPACE is configuration too: a bad one is refused before anything connects.
-      namespace(process.env)
+      // The namespace is configuration too: a bad one is refused before anything connects.
+      this.namespace()
       this.cachedSettings = resolveSettings(
         {brokers: this.flags.brokers, 'database-url': this.flags['database-url']},
         process.env,
@@ -97,8 +96,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.cleanups.unshift(cleanup)
   }
 
-  protected topics() {
-    return topicNames(process.env)
+  /** --namespace, or ELECTION_NAMESPACE: read here only. */
+  protected namespace(): string {
+    return namespace(this.flags.namespace)
+  }
+
+  protected topics(): TopicNames {
+    return namesIn(this.namespace())
   }
 
   /** A Postgres pool; with `schema`, fails with "run election init-db" when tables are missing. */

@@ -56,7 +56,8 @@ const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
 const SSL_MODES = ['disable', 'prefer', 'require', 'no-verify', 'verify-ca', 'verify-full'] as const
 
 function pick(flag: string | undefined, envValue: string | undefined, local: {value?: string; source: Source}, fallback: string) {
-  if (flag) return {value: flag, source: 'flag' as Source}
+  // The flags declare the variable as their fallback (oclif `env:`): a flag equal to it came from it, and errors name the variable.
+  if (flag && flag !== envValue) return {value: flag, source: 'flag' as Source}
   if (envValue) return {value: envValue, source: 'env' as Source}
   if (local.value) return {value: local.value, source: local.source}
   return {value: fallback, source: 'default' as Source}

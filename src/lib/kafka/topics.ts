@@ -34,27 +34,33 @@ const MAX_TOPIC_NAME_LENGTH = 249
 const LONGEST_TOPIC = [...Object.values(BASE_TOPICS), ...Object.values(AGGREGATE_TOPICS)].reduce((a, b) => (b.length > a.length ? b : a))
 export const MAX_NAMESPACE_LENGTH = MAX_TOPIC_NAME_LENGTH - LONGEST_TOPIC.length
 
-/** ELECTION_NAMESPACE, refused (a usage error naming it) unless every topic name made from it is legal. */
-export function namespace(env: NodeJS.ProcessEnv = process.env): string {
-  const ns = env.ELECTION_NAMESPACE ?? ''
-  const illegal = [...new Set([...ns].filter((c) => !TOPIC_NAME_CHARS.test(c)))]
+/**
+ * The namespace (`--namespace`, or ELECTION_NAMESPACE through the flag's env fallback), refused
+ * (a usage error naming both) unless every topic name made from it is legal.
+ */
+export function namespace(value = ''): string {
+  const illegal = [...new Set([...value].filter((c) => !TOPIC_NAME_CHARS.test(c)))]
   if (illegal.length > 0) {
-    throw usageError(`ELECTION_NAMESPACE has characters Kafka does not allow in topic names: ${illegal.map((c) => JSON.stringify(c)).join(' ')}`, 'use only letters, digits, ".", "_" and "-", e.g. ELECTION_NAMESPACE=staging.')
+    throw usageError(`--namespace (ELECTION_NAMESPACE) has characters Kafka does not allow in topic names: ${illegal.map((c) => JSON.stringify(c)).join(' ')}`, 'use only letters, digits, ".", "_" and "-", e.g. --namespace staging.')
   }
-  if (ns.length > MAX_NAMESPACE_LENGTH) {
+  if (value.length > MAX_NAMESPACE_LENGTH) {
     throw usageError(
-      `ELECTION_NAMESPACE is ${ns.length} characters long; at most ${MAX_NAMESPACE_LENGTH} fit before "${LONGEST_TOPIC}" in a topic name (${MAX_TOPIC_NAME_LENGTH} at most)`,
-      'use a shorter ELECTION_NAMESPACE',
+      `--namespace (ELECTION_NAMESPACE) is ${value.length} characters long; at most ${MAX_NAMESPACE_LENGTH} fit before "${LONGEST_TOPIC}" in a topic name (${MAX_TOPIC_NAME_LENGTH} at most)`,
+      'use a shorter namespace',
     )
   }
-  return ns
+  return value
 }
 
-export function topicNames(env: NodeJS.ProcessEnv = process.env) {
-  const ns = namespace(env)
+/** Every topic and group name of the election in `ns` (validated). */
+export function namesIn(ns: string) {
+  const valid = namespace(ns)
   const prefix = <T extends Record<string, string>>(names: T) =>
-    Object.fromEntries(Object.entries(names).map(([k, v]) => [k, ns + v])) as {[K in keyof T]: string}
+    Object.fromEntries(Object.entries(names).map(([k, v]) => [k, valid + v])) as {[K in keyof T]: string}
   return {...prefix(BASE_TOPICS), aggregates: prefix(AGGREGATE_TOPICS), groups: prefix(GROUPS)}
 }
+
+/** The names a process started with this environment uses (tests, the benchmark, the demo's children). */
+export const topicNames = (env: NodeJS.ProcessEnv = process.env) => namesIn(env.ELECTION_NAMESPACE ?? '')
 
 export type TopicNames = ReturnType<typeof topicNames>
