@@ -6,14 +6,9 @@ import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
-import type {AggregateStats} from '../../src/lib/aggregate/runner.js'
 import {allOf, assertCleanError, count, election, readTopic} from '../helpers/pipeline.js'
-
-interface VerifyResult {
-  ok: boolean
-  votes: number
-  differences: unknown[]
-}
+import type {AggregateStats} from '../../src/commands/aggregate.js'
+import type {VerifyResult} from '../../src/commands/verify.js'
 
 /** Both elections of this file, prepared at once the first time one is needed. */
 let prepared: Promise<[TestEnv, TestEnv]> | undefined

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 
-import {runCli, runJson} from '../../helpers/cli.js'
-import {freshEnv, type TestEnv} from '../../helpers/services.js'
-import type {Snapshot} from '../../../src/lib/dashboard/types.js'
-import {candidate, createAggregateTopics, kafkaFor, produceAggregates, seedDatabase} from './kafka-fixtures.js'
+import {runCli, runJson} from '../helpers/cli.js'
+import {freshEnv, type TestEnv} from '../helpers/services.js'
+import type {Snapshot} from '../../src/commands/dashboard.js'
+import {candidate, createAggregateTopics, kafkaFor, produceAggregates, seedDatabase} from '../lib/dashboard/kafka-fixtures.js'
 
 interface JsonError {
   error: {message: string; suggestions: string[]; exitCode: number}

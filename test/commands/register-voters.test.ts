@@ -5,14 +5,7 @@ import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
 import {allOf, assertCleanError, count, ok, readTopic, sql, topicSize} from '../helpers/pipeline.js'
-
-interface RegisterResult {
-  count: number
-  inserted: number
-  existing: number
-  seconds: number
-  votersPerSecond: number
-}
+import type {RegisterResult} from '../../src/commands/register-voters.js'
 
 /** Every voter row, all columns, dates as text, in voter_id order. */
 const voterRows = (t: TestEnv) =>

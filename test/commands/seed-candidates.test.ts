@@ -6,12 +6,7 @@ import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
 import type {Candidate} from '../../src/lib/generate/candidates.js'
 import {allOf, assertCleanError, ok, readTopic, sql} from '../helpers/pipeline.js'
-
-interface SeedResult {
-  inserted: number
-  existing: number
-  candidates: Candidate[]
-}
+import type {SeedResult} from '../../src/commands/seed-candidates.js'
 
 const candidateRows = (t: TestEnv) =>
   sql<Candidate>(t, 'SELECT candidate_id, candidate_name, party_affiliation, biography, campaign_platform, photo_url FROM candidates ORDER BY candidate_id')

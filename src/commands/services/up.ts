@@ -5,6 +5,11 @@ import {usageError} from '../../lib/errors.js'
 import {servicesUp, type ServiceStatus} from '../../lib/services/index.js'
 import {renderStatusTable} from '../../lib/services/render.js'
 
+export interface UpResult {
+  services: ServiceStatus[]
+  seconds: number
+}
+
 export default class ServicesUp extends BaseCommand<typeof ServicesUp> {
   static summary = 'Start (or reuse) the Kafka broker and Postgres server the other commands use.'
   static description = `Postgres: DATABASE_URL if set, otherwise a local Postgres the project owns, with a generated password
@@ -30,7 +35,7 @@ A state folder keeps its broker count: to switch, run \`services down\` and remo
     }),
   }
 
-  async run(): Promise<{services: ServiceStatus[]; seconds: number}> {
+  async run(): Promise<UpResult> {
     const started = Date.now()
     // Progress is for a person watching a terminal; in logs and scripts a failure is the error line alone.
     const spinning = !this.jsonEnabled() && Boolean(process.stderr.isTTY)

@@ -13,15 +13,10 @@ import {promisify} from 'node:util'
 
 import {sharedHomeDir} from '../../../src/lib/services/postgres-home.js'
 import {modeOf} from '../../helpers/services.js'
+import type {StatusResult} from '../../../src/commands/services/status.js'
 
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-
-interface Status {
-  service: string
-  source: string
-  healthy: boolean
-}
 
 /** The working tree as a clone of it would be, uncommitted changes included: tracked files and new ones git does not ignore. */
 async function checkoutOfWorkingTree(target: string): Promise<void> {
@@ -68,10 +63,10 @@ describe('services up as root from a checkout in a private (0700) folder', funct
     const up = await election('services', 'up', '--json').catch((error: {code: number; stdout: string; stderr: string}) => {
       assert.fail(`services up exited ${error.code}:\n${error.stdout}\n${error.stderr}`)
     })
-    const services = (JSON.parse(up.stdout) as {services: Status[]}).services
+    const services = (JSON.parse(up.stdout) as StatusResult).services
     assert.deepEqual(services.map((s) => [s.service, s.source, s.healthy]), [['kafka', 'local', true], ['postgres', 'local', true]], up.stdout)
 
-    const status = JSON.parse((await election('services', 'status', '--json', '--check')).stdout) as {services: Status[]}
+    const status = JSON.parse((await election('services', 'status', '--json', '--check')).stdout) as StatusResult
     assert.ok(status.services.every((s) => s.healthy), JSON.stringify(status))
 
     const down = JSON.parse((await election('services', 'down', '--json')).stdout) as {stopped: string[]}
