@@ -40,6 +40,14 @@ describe('MemberLifecycle: idle detection (fake timers)', () => {
     void lifecycle.untilStopped().then(() => (stopped = true))
   }
 
+  /** Not idle 900 ms after `since`, idle by 1300 ms (the check runs every 250 ms). */
+  const idleAfterIdleTime = (since: string) => {
+    run(900)
+    assert.equal(lifecycle.stopReason, null, `900 ms after ${since}`)
+    run(400)
+    assert.equal(lifecycle.stopReason, 'idle', `1300 ms after ${since}`)
+  }
+
   beforeEach(() => {
     mock.timers.enable({apis: ['setInterval', 'Date'], now: 1_000_000})
   })
@@ -48,10 +56,7 @@ describe('MemberLifecycle: idle detection (fake timers)', () => {
   it('is idle once it holds an assignment and its fetches kept succeeding, empty, for the idle time', async () => {
     start(IDLE_MS)
     consumer.join()
-    run(900)
-    assert.equal(lifecycle.stopReason, null, 'not idle before the idle time')
-    run(400) // the check runs every 250 ms
-    assert.equal(lifecycle.stopReason, 'idle')
+    idleAfterIdleTime('the join')
     await Promise.resolve()
     assert.equal(stopped, true, 'untilStopped() resolved')
     assert.equal(lifecycle.abort.signal.aborted, true)
@@ -78,10 +83,7 @@ describe('MemberLifecycle: idle detection (fake timers)', () => {
     consumer.join()
     run(800)
     lifecycle.recordsArrived()
-    run(900)
-    assert.equal(lifecycle.stopReason, null, '900 ms after the last record')
-    run(400)
-    assert.equal(lifecycle.stopReason, 'idle')
+    idleAfterIdleTime('the last record')
   })
 
   it('is not idle while a batch is being worked on, and counts the idle time from its end', async () => {
@@ -93,10 +95,7 @@ describe('MemberLifecycle: idle detection (fake timers)', () => {
     assert.equal(lifecycle.stopReason, null, 'busy for 5 s')
     finish()
     await work
-    run(900)
-    assert.equal(lifecycle.stopReason, null, '900 ms after the batch ended')
-    run(400)
-    assert.equal(lifecycle.stopReason, 'idle')
+    idleAfterIdleTime('the batch ended')
   })
 
   it('a rebalance takes the assignment away; the idle time starts again at the next join', () => {
@@ -108,10 +107,7 @@ describe('MemberLifecycle: idle detection (fake timers)', () => {
     run(5000)
     assert.equal(lifecycle.stopReason, null, 'no assignment, not idle')
     consumer.join()
-    run(900)
-    assert.equal(lifecycle.stopReason, null, '900 ms after the rejoin')
-    run(400)
-    assert.equal(lifecycle.stopReason, 'idle')
+    idleAfterIdleTime('the rejoin')
   })
 
   it('without --exit-when-idle it is never idle', () => {

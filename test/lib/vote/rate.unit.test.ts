@@ -21,16 +21,19 @@ describe('TokenBucket (fake clock)', () => {
     clock = new FakeClock()
   })
 
+  /** Moves the clock `ms` on: the `n`-th take has not gone through 5 ms before, and has at the end. */
+  async function nthTakeAfter(p: {done: number}, ms: number, n: number, why?: string) {
+    await clock.tick(ms - 5)
+    assert.equal(p.done, n - 1, why ?? `take ${n} went through before its tokens were in`)
+    await clock.tick(5)
+    assert.equal(p.done, n, `take ${n} did not go through once its tokens were in`)
+  }
+
   it('starts empty and then lets `rate` tokens per second through', async () => {
     const bucket = new TokenBucket(200, 10, clock)
     const p = taker(bucket, Array(10).fill(10))
     // 10 tokens at 200/s accrue every 50 ms: the k-th take goes through at 50k ms, not before.
-    for (let k = 1; k <= 10; k++) {
-      await clock.tick(44)
-      assert.equal(p.done, k - 1, `at ${50 * k - 6} ms`)
-      await clock.tick(6)
-      assert.equal(p.done, k, `at ${50 * k} ms`)
-    }
+    for (let k = 1; k <= 10; k++) await nthTakeAfter(p, 50, k)
   })
 
   it('never saves up more than one burst while idle', async () => {
@@ -40,28 +43,17 @@ describe('TokenBucket (fake clock)', () => {
     await clock.tick(0)
     assert.equal(p.done, 1, 'one burst was saved')
     // The other 20 accrue at 100/s: one take per 100 ms.
-    await clock.tick(95)
-    assert.equal(p.done, 1, 'the bucket held more than its burst')
-    await clock.tick(5)
-    assert.equal(p.done, 2)
-    await clock.tick(95)
-    assert.equal(p.done, 2)
-    await clock.tick(5)
-    assert.equal(p.done, 3)
+    await nthTakeAfter(p, 100, 2, 'the bucket held more than its burst')
+    await nthTakeAfter(p, 100, 3)
   })
 
   it('lets a request larger than the burst through once the bucket is full, and charges for all of it', async () => {
     const bucket = new TokenBucket(100, 5, clock)
     const p = taker(bucket, [20, 1])
-    await clock.tick(45)
-    assert.equal(p.done, 0, 'the bucket is not full yet')
-    await clock.tick(5)
-    assert.equal(p.done, 1, 'take(20) with burst 5 goes through once 5 tokens are in')
+    // take(20) with burst 5 goes through once the bucket is full (5 tokens), not before.
+    await nthTakeAfter(p, 50, 1)
     // The 15 tokens over the burst are owed: the next single token comes 160 ms later.
-    await clock.tick(150)
-    assert.equal(p.done, 1, 'the debt of an oversized take was not charged')
-    await clock.tick(10)
-    assert.equal(p.done, 2)
+    await nthTakeAfter(p, 160, 2, 'the debt of an oversized take was not charged')
   })
 
   it('returns promptly when the signal is aborted, without waiting for the tokens', async () => {
