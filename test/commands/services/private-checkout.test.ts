@@ -23,6 +23,8 @@ async function checkoutOfWorkingTree(target: string): Promise<void> {
   const {stdout} = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {cwd: ROOT, maxBuffer: 16 * 1024 * 1024})
   for (const file of stdout.split('\0').filter(Boolean)) {
     if (!existsSync(path.join(ROOT, file))) continue // deleted, not yet committed
+    // A worktree's node_modules may be a symlink (untracked, and node_modules/ ignores only a folder); it is copied below.
+    if (file === 'node_modules') continue
     await mkdir(path.dirname(path.join(target, file)), {recursive: true})
     await copyFile(path.join(ROOT, file), path.join(target, file))
   }
