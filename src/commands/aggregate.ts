@@ -6,6 +6,8 @@ import {metricsFlags} from '../lib/metrics/flags.js'
 import {AggregateMetrics} from '../lib/metrics/pipeline.js'
 import type {TopicNames} from '../lib/kafka/topics.js'
 
+export type {AggregateStats}
+
 export default class Aggregate extends BaseCommand<typeof Aggregate> {
   static summary = 'Count votes live and publish totals per candidate, location, gender, age band and party.'
   static description = `Consumes votes_topic (group election-aggregator) and publishes absolute totals to the compacted aggregate topics

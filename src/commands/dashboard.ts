@@ -10,6 +10,8 @@ import {observeDashboard} from '../lib/metrics/dashboard.js'
 import {startMetrics} from '../lib/metrics/endpoint.js'
 import {metricsFlags} from '../lib/metrics/flags.js'
 
+export type {Snapshot}
+
 export default class Dashboard extends BaseCommand<typeof Dashboard> {
   static summary = 'Live terminal dashboard: leader, vote shares, turnout by location and demographics, pipeline health.'
   static description = `Reads the compacted aggregate topics from the beginning with a throwaway consumer group (never commits, so any number of dashboards can watch), plus counts from Postgres and the aggregator's lag on the votes topic.

@@ -17,6 +17,11 @@ import {topicNames} from '../lib/kafka/topics.js'
 import {servicesUp} from '../lib/services/index.js'
 import {verify, type VerifyResult} from '../lib/verify/index.js'
 
+export interface DemoResult {
+  voters: number
+  verify: VerifyResult
+}
+
 export default class Demo extends BaseCommand<typeof Demo> {
   static summary = 'Run the whole pipeline on local services and watch it live: the one-command demo.'
   static description = `Brings up Kafka and Postgres (reusing running ones), then in a demo database (election_demo) and topic namespace (demo.),
@@ -38,7 +43,7 @@ q or Ctrl-C stops everything cleanly, then verify runs. Without a TTY it runs to
     secure: Flags.boolean({summary: 'Start the local services secured, as `services up --secure` does (Kafka over SASL_SSL, Postgres over TLS).', default: false}),
   }
 
-  async run(): Promise<{voters: number; verify: VerifyResult}> {
+  async run(): Promise<DemoResult> {
     const spin = !this.jsonEnabled()
     const step = (message: string) => (spin ? ux.action.start(message) : undefined)
     step('Bringing up services')

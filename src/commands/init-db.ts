@@ -4,6 +4,8 @@ import {BaseCommand} from '../lib/base-command.js'
 import {confirmDestructive} from '../lib/confirm.js'
 import {initialise, type InitResult} from '../lib/election/setup.js'
 
+export type {InitResult}
+
 export default class InitDb extends BaseCommand<typeof InitDb> {
   static summary = 'Create the Postgres tables and the Kafka topics (idempotent).'
   static description = `Tables: candidates, voters, votes (one vote per voter, enforced by a UNIQUE constraint) and the aggregator's state.

@@ -7,6 +7,8 @@ import {fakerFor} from '../lib/generate/locale.js'
 import {seedFlag} from '../lib/flags.js'
 import type {TopicNames} from '../lib/kafka/topics.js'
 
+export type {RegisterResult}
+
 export default class RegisterVoters extends BaseCommand<typeof RegisterVoters> {
   static summary = 'Register fake voters in Postgres and on voters_topic, in bulk.'
   static description = `Deterministic: the same --seed and --count give the same voters with the same ids, whatever the batch size.

@@ -8,6 +8,12 @@ import {publishKeyed} from '../lib/kafka/publish.js'
 import {seedFlag} from '../lib/flags.js'
 import type {TopicNames} from '../lib/kafka/topics.js'
 
+export interface SeedResult {
+  inserted: number
+  existing: number
+  candidates: Candidate[]
+}
+
 export default class SeedCandidates extends BaseCommand<typeof SeedCandidates> {
   static summary = 'Create candidates and their parties in Postgres and on candidates_topic.'
   static description = 'Deterministic: the same --seed gives the same candidates (same ids), so re-running inserts and publishes nothing twice.'
@@ -25,7 +31,7 @@ export default class SeedCandidates extends BaseCommand<typeof SeedCandidates> {
 
   static topicsNeeded = (topics: TopicNames) => [topics.candidates]
 
-  async run(): Promise<{inserted: number; existing: number; candidates: Candidate[]}> {
+  async run(): Promise<SeedResult> {
     const candidates = generateCandidates(this.flags.count, partyNames(this.flags.parties), this.flags.seed, this.flags.locale)
     const pool = await this.openPool()
     const {kafka} = await this.openKafka()

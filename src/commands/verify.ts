@@ -5,6 +5,8 @@ import {ElectionError} from '../lib/errors.js'
 import {verify, type VerifyResult} from '../lib/verify/index.js'
 import {type TopicNames} from '../lib/kafka/topics.js'
 
+export type {Difference, VerifyResult} from '../lib/verify/index.js'
+
 export default class Verify extends BaseCommand<typeof Verify> {
   static summary = 'Check the published aggregates against Postgres ground truth.'
   static description = `Reads the latest value per key of every aggregate topic (read_committed) and compares it with GROUP BY queries

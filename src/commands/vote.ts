@@ -8,6 +8,8 @@ import {VoteMetrics} from '../lib/metrics/pipeline.js'
 import type {TopicNames} from '../lib/kafka/topics.js'
 import {runVoting, type VoteStats} from '../lib/vote/runner.js'
 
+export type {VoteStats}
+
 export default class Vote extends BaseCommand<typeof Vote> {
   static summary = 'Consume registered voters and cast one vote each, at a steady rate.'
   static description = `Reads voters_topic (group voting-group), chooses a candidate with seeded preferences that vary by region and age,

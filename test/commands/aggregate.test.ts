@@ -6,34 +6,34 @@ import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
-import type {AggregateStats} from '../../src/lib/aggregate/runner.js'
 import {allOf, assertCleanError, count, election, readTopic} from '../helpers/pipeline.js'
+import type {AggregateStats} from '../../src/commands/aggregate.js'
+import type {VerifyResult} from '../../src/commands/verify.js'
 
-interface VerifyResult {
-  ok: boolean
-  votes: number
-  differences: unknown[]
-}
-
-/** Both elections of this file, prepared at once the first time one is needed. */
-let prepared: Promise<[TestEnv, TestEnv]> | undefined
+/** The elections of this file, prepared at once the first time one is needed. */
+let prepared: Promise<[TestEnv, TestEnv, TestEnv]> | undefined
 function elections() {
   prepared ??= (async () => {
-    const envs = await Promise.all([freshEnv(), freshEnv()])
-    await Promise.all([election(envs[0], 300), election(envs[1], 50)])
+    const envs = await Promise.all([freshEnv(), freshEnv(), freshEnv()])
+    await Promise.all([election(envs[0], 300), election(envs[1], 50), election(envs[2], 20)])
     return envs
   })()
   return prepared
 }
 
 describe('election aggregate', () => {
+  // t: counted once here, before the tests look at it; uncounted: votes nobody may count.
   let t: TestEnv
+  let uncounted: TestEnv
+  let first: {code: number | null; json: AggregateStats; stderr: string}
   before(async () => {
-    ;[t] = await elections()
+    ;[t, , uncounted] = await elections()
+    first = await runJson<AggregateStats>(['aggregate', '--exit-when-idle', '2s'], t.env)
   })
-  after(async () => t?.drop())
+  after(async () => Promise.all([t?.drop(), uncounted?.drop()]))
 
   it('refuses a bad or out-of-range duration with one clear line naming the flag, counting nothing', async () => {
+    const t = uncounted
     const [zero, overflow, session] = await Promise.all([
       runCli(['aggregate', '--publish-interval', '0ms'], t.env),
       // Beyond a Node timer's 2^31-1 ms the interval fired every millisecond.
@@ -45,11 +45,12 @@ describe('election aggregate', () => {
       ['--publish-interval 1300h', () => assertCleanError(overflow, 2, /--publish-interval/, /1300h/, /at most 500h/)],
       ['--session-timeout 5999ms', () => assertCleanError(session, 2, /--session-timeout/, /5999ms/, /6s to 30m/)],
     ])
+    assert.equal(await count(t, 'votes'), 20, 'there were votes to count')
     assert.equal(await count(t, 'aggregator_counted_votes'), 0)
   })
 
   it('counts every vote once, exits 0 when idle, and the aggregates verify', async () => {
-    const {code, json, stderr} = await runJson<AggregateStats>(['aggregate', '--exit-when-idle', '2s'], t.env)
+    const {code, json, stderr} = first
     assert.equal(code, 0, stderr)
     assert.deepEqual(Object.keys(json).sort(), ['consumed', 'counted', 'deadLettered', 'duplicates', 'latencyMs', 'published', 'seconds', 'stopReason', 'votesPerSecond'])
     const votes = await count(t, 'votes')
@@ -76,6 +77,7 @@ describe('election aggregate', () => {
   })
 
   it('a second run counts nothing again', async () => {
+    assert.equal(first.json.counted, 300, 'the first run counted every vote')
     const {code, json, stderr} = await runJson<AggregateStats>(['aggregate', '--exit-when-idle', '2s'], t.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.counted, 0)

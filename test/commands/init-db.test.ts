@@ -6,15 +6,9 @@ import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
 import {allOf, assertCleanError, assertJsonError, count, ok, tablesIn, topicSize} from '../helpers/pipeline.js'
+import type {InitResult} from '../../src/commands/init-db.js'
 
 const TABLES = ['candidates', 'voters', 'votes', 'aggregator_counted_votes', 'aggregator_totals']
-
-interface InitResult {
-  reset: boolean
-  createdTables: string[]
-  createdTopics: string[]
-  changed: boolean
-}
 
 /** The namespace's topics with their partition counts. */
 async function topicsIn(t: TestEnv): Promise<Map<string, number>> {

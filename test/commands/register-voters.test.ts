@@ -5,14 +5,7 @@ import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
 import {allOf, assertCleanError, count, ok, readTopic, sql, topicSize} from '../helpers/pipeline.js'
-
-interface RegisterResult {
-  count: number
-  inserted: number
-  existing: number
-  seconds: number
-  votersPerSecond: number
-}
+import type {RegisterResult} from '../../src/commands/register-voters.js'
 
 /** Every voter row, all columns, dates as text, in voter_id order. */
 const voterRows = (t: TestEnv) =>
@@ -36,18 +29,34 @@ function asRecord(row: Record<string, unknown>) {
   }
 }
 
+/** A fresh election with tables and topics and no voters. */
+async function initialised(): Promise<TestEnv> {
+  const t = await freshEnv()
+  await ok(t, 'init-db')
+  return t
+}
+
+/** The 1000 seed-7 voters every test below compares with. */
+const register1000 = (t: TestEnv) => runJson<RegisterResult>(['register-voters', '--seed', '7', '--count', '1000'], t.env)
+
 describe('election register-voters', () => {
-  // a: default batch size; b: the same in another database; c: another batch size.
+  // a: the 1000 seed-7 voters, registered here with the default batch size; b: the same in another
+  // database; c: another batch size; bad, grow, seeds: one test each, so none depends on another.
   let a: TestEnv
   let b: TestEnv
   let c: TestEnv
+  let bad: TestEnv
+  let grow: TestEnv
+  let seeds: TestEnv
+  let first: Awaited<ReturnType<typeof register1000>>
   before(async () => {
-    ;[a, b, c] = await Promise.all([freshEnv(), freshEnv(), freshEnv()])
-    await Promise.all([a, b, c].map((t) => ok(t, 'init-db')))
+    ;[a, b, c, bad, grow, seeds] = await Promise.all([initialised(), initialised(), initialised(), initialised(), initialised(), initialised()])
+    first = await register1000(a)
   })
-  after(async () => Promise.all([a, b, c].map((t) => t?.drop())))
+  after(async () => Promise.all([a, b, c, bad, grow, seeds].map((t) => t?.drop())))
 
   it('refuses --count 0 and other bad input with one clear line, writing nothing', async () => {
+    const a = bad
     const [zero, batch, locale, word] = await Promise.all([
       runCli(['register-voters', '--count', '0'], a.env),
       runCli(['register-voters', '--count', '5', '--batch-size', '0'], a.env),
@@ -66,7 +75,7 @@ describe('election register-voters', () => {
   })
 
   it('registers 1000 voters in Postgres and on voters_topic, one record each in the reference shape', async () => {
-    const {code, json, stderr} = await runJson<RegisterResult>(['register-voters', '--seed', '7', '--count', '1000'], a.env)
+    const {code, json, stderr} = first
     assert.equal(code, 0, stderr)
     assert.deepEqual(Object.keys(json).sort(), ['count', 'existing', 'inserted', 'seconds', 'votersPerSecond'])
     assert.equal(json.count, 1000)
@@ -99,6 +108,7 @@ describe('election register-voters', () => {
   })
 
   it('re-running in the same database inserts nothing and publishes nothing new', async () => {
+    assert.equal(first.json.inserted, 1000, 'the first run registered them')
     const [{code, json, stderr}, human] = await Promise.all([
       runJson<RegisterResult>(['register-voters', '--seed', '7', '--count', '1000'], a.env),
       ok(a, 'register-voters', '--seed', '7', '--count', '1000', '--batch-size', '300'),
@@ -112,6 +122,8 @@ describe('election register-voters', () => {
   })
 
   it('a larger --count registers and publishes only the new voters', async () => {
+    const c = grow
+    assert.equal((await register1000(c)).code, 0)
     const before = await voterRows(c)
     const {code, json, stderr} = await runJson<RegisterResult>(['register-voters', '--seed', '7', '--count', '1200'], c.env)
     assert.equal(code, 0, stderr)
@@ -125,6 +137,8 @@ describe('election register-voters', () => {
   })
 
   it('a different --seed gives different voters', async () => {
+    const b = seeds
+    assert.equal((await register1000(b)).code, 0)
     const {code, json, stderr} = await runJson<RegisterResult>(['register-voters', '--seed', '8', '--count', '50'], b.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.inserted, 50, 'none of them is a seed-7 voter')

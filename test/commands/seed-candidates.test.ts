@@ -6,12 +6,7 @@ import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
 import type {Candidate} from '../../src/lib/election/candidates.js'
 import {allOf, assertCleanError, ok, readTopic, sql} from '../helpers/pipeline.js'
-
-interface SeedResult {
-  inserted: number
-  existing: number
-  candidates: Candidate[]
-}
+import type {SeedResult} from '../../src/commands/seed-candidates.js'
 
 const candidateRows = (t: TestEnv) =>
   sql<Candidate>(t, 'SELECT candidate_id, candidate_name, party_affiliation, biography, campaign_platform, photo_url FROM candidates ORDER BY candidate_id')
@@ -19,16 +14,31 @@ const candidateRows = (t: TestEnv) =>
 const byId = (a: {candidate_id: string}, b: {candidate_id: string}) => a.candidate_id.localeCompare(b.candidate_id)
 const sorted = (candidates: Candidate[]) => [...candidates].sort(byId)
 
+/** A fresh election with tables and topics and no candidates. */
+async function initialised(): Promise<TestEnv> {
+  const t = await freshEnv()
+  await ok(t, 'init-db')
+  return t
+}
+
+/** Runs seed-candidates with the defaults and expects it to succeed. */
+async function seedDefaults(t: TestEnv): Promise<SeedResult> {
+  const {code, json, stderr} = await runJson<SeedResult>(['seed-candidates'], t.env)
+  assert.equal(code, 0, stderr)
+  return json
+}
+
 describe('election seed-candidates', () => {
-  let t: TestEnv
-  let first: SeedResult
+  // Each test has an election of its own, so none depends on what another one did.
+  let envs: Record<'bad' | 'fresh' | 'again' | 'more' | 'names' | 'seeds', TestEnv>
   before(async () => {
-    t = await freshEnv()
-    await ok(t, 'init-db')
+    const [bad, fresh, again, more, names, seeds] = await Promise.all(Array.from({length: 6}, initialised))
+    envs = {bad: bad!, fresh: fresh!, again: again!, more: more!, names: names!, seeds: seeds!}
   })
-  after(async () => t?.drop())
+  after(async () => Promise.all(Object.values(envs ?? {}).map((t) => t.drop())))
 
   it('refuses bad input with one clear line and writes nothing', async () => {
+    const t = envs.bad
     const [empty, long, unknown, locale, count] = await Promise.all([
       runCli(['seed-candidates', '--parties', ' , '], t.env),
       // Longer than candidates.party_affiliation VARCHAR(255): used to be Postgres' own error, exit 1.
@@ -49,9 +59,8 @@ describe('election seed-candidates', () => {
   })
 
   it('inserts three candidates of the default parties into Postgres and candidates_topic', async () => {
-    const {code, json, stderr} = await runJson<SeedResult>(['seed-candidates'], t.env)
-    assert.equal(code, 0, stderr)
-    first = json
+    const t = envs.fresh
+    const json = await seedDefaults(t)
     assert.equal(json.inserted, 3)
     assert.equal(json.existing, 0)
     assert.equal(json.candidates.length, 3)
@@ -70,6 +79,8 @@ describe('election seed-candidates', () => {
   })
 
   it('is deterministic and re-running inserts and publishes nothing', async () => {
+    const t = envs.again
+    const first = await seedDefaults(t)
     const [{code, json, stderr}, human] = await Promise.all([runJson<SeedResult>(['seed-candidates'], t.env), ok(t, 'seed-candidates')])
     assert.equal(code, 0, stderr)
     assert.equal(json.inserted, 0)
@@ -81,6 +92,8 @@ describe('election seed-candidates', () => {
   })
 
   it('a larger --count adds only the candidates not there yet', async () => {
+    const t = envs.more
+    const first = await seedDefaults(t)
     const {code, json, stderr} = await runJson<SeedResult>(['seed-candidates', '--count', '5'], t.env)
     assert.equal(code, 0, stderr)
     assert.deepEqual(json.candidates.slice(0, 3), first.candidates, 'the first three are the same candidates')
@@ -91,6 +104,7 @@ describe('election seed-candidates', () => {
   })
 
   it('keeps quotes, accents and emoji in names exactly, in Postgres and on candidates_topic', async () => {
+    const t = envs.names
     const parties = ["O'Brien Party", 'Zoë ✨ Party']
     const {code, json, stderr} = await runJson<SeedResult>(['seed-candidates', '--count', '4', '--parties', parties.join(','), '--seed', '7'], t.env)
     assert.equal(code, 0, stderr)
@@ -112,10 +126,12 @@ describe('election seed-candidates', () => {
   })
 
   it('a different --seed gives different candidates', async () => {
+    const t = envs.seeds
     const args = ['seed-candidates', '--count', '4', '--parties', "O'Brien Party,Zoë ✨ Party", '--seed']
-    const [seven, eight] = await Promise.all([runJson<SeedResult>([...args, '7'], t.env), runJson<SeedResult>([...args, '8'], t.env)])
-    assert.equal(seven.json.inserted, 0)
-    assert.equal(eight.json.inserted, 4)
+    const seven = await runJson<SeedResult>([...args, '7'], t.env)
+    const eight = await runJson<SeedResult>([...args, '8'], t.env)
+    assert.equal(seven.json.inserted, 4, seven.stderr)
+    assert.equal(eight.json.inserted, 4, 'none of seed 8\'s candidates is one of seed 7\'s')
     const ids = new Set(seven.json.candidates.map((c) => c.candidate_id))
     assert.ok(eight.json.candidates.every((c) => !ids.has(c.candidate_id)))
   })

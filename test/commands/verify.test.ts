@@ -5,23 +5,7 @@ import {randomUUID} from 'node:crypto'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
 import {election, ok, sql} from '../helpers/pipeline.js'
-
-type Dimension = 'candidate' | 'location' | 'gender' | 'age' | 'party'
-
-interface Difference {
-  dimension: Dimension
-  key: string
-  expected: number
-  published: number
-}
-
-interface VerifyResult {
-  ok: boolean
-  votes: number
-  publishedCandidateTotal: number
-  dimensions: Record<Dimension, {keys: number; expectedTotal: number; publishedTotal: number}>
-  differences: Difference[]
-}
+import type {Difference, VerifyResult} from '../../src/commands/verify.js'
 
 describe('election verify', () => {
   let t: TestEnv
@@ -75,7 +59,7 @@ describe('election verify', () => {
     assert.equal(code, 1)
     assert.equal(json.ok, false)
     assert.equal(json.votes, 201)
-    const find = (dimension: Dimension, key: string) => json.differences.find((d) => d.dimension === dimension && d.key === key)
+    const find = (dimension: Difference['dimension'], key: string) => json.differences.find((d) => d.dimension === dimension && d.key === key)
     assert.deepEqual(find('candidate', candidate!.candidate_id), {dimension: 'candidate', key: candidate!.candidate_id, expected: before + 1, published: before})
     assert.deepEqual(find('location', 'Testshire'), {dimension: 'location', key: 'Testshire', expected: 1, published: 0})
     assert.deepEqual(find('gender', 'nonbinary'), {dimension: 'gender', key: 'nonbinary', expected: 1, published: 0})

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict'
 
-
 import {VoterFactory} from '../../src/lib/generate/voters.js'
 import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
-import {Preferences} from '../../src/lib/vote/preferences.js'
 import {runCli, runJson} from '../helpers/cli.js'
+import {logLikelihoodRatio, modelChoice} from '../helpers/preferences.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
-import type {VoteStats} from '../../src/lib/vote/runner.js'
+import type {VoteStats} from '../../src/commands/vote.js'
 import {allOf, assertCleanError, assertJsonError, count, ok, readTopic, sql} from '../helpers/pipeline.js'
 
 /** voter_id -> candidate_id of every stored vote. */
@@ -29,30 +28,31 @@ async function prepare(t: TestEnv, voters: number, options: {candidates?: boolea
  * Every election of this file, prepared at once the first time one is needed (the steps
  * mostly wait on Kafka and Postgres, so they overlap well); each describe drops its own.
  */
-let prepared: Promise<Record<'a' | 'c' | 't' | 'slow' | 'malformed', TestEnv>> | undefined
+let prepared: Promise<Record<'a' | 'c' | 't' | 'm' | 'slow' | 'malformed', TestEnv>> | undefined
 function elections() {
   prepared ??= (async () => {
-    const [a, c, t, slow, malformed] = await Promise.all([freshEnv(), freshEnv(), freshEnv(), freshEnv(), freshEnv()])
-    await Promise.all([prepare(a, 500), prepare(c, 500), prepare(t, 500, {candidates: false}), prepare(slow, 2000), prepare(malformed, 20)])
-    return {a, c, t, slow, malformed}
+    const [a, c, t, m, slow, malformed] = await Promise.all([freshEnv(), freshEnv(), freshEnv(), freshEnv(), freshEnv(), freshEnv()])
+    await Promise.all([prepare(a, 500), prepare(c, 500), prepare(t, 500, {candidates: false}), prepare(m, 500), prepare(slow, 2000), prepare(malformed, 20)])
+    return {a, c, t, m, slow, malformed}
   })()
   return prepared
 }
 
 describe('election vote', () => {
   // a: the election with default seeds; c: the same voters and candidates, vote --seed 8.
+  // Every test of this describe looks at a's first vote, run once here.
   let a: TestEnv
   let c: TestEnv
-  let stats: VoteStats
+  let first: {code: number | null; json: VoteStats; stderr: string}
   before(async () => {
     ;({a, c} = await elections())
+    first = await runJson<VoteStats>(['vote', '--exit-when-idle', '2s'], a.env)
   })
   after(async () => Promise.all([a, c].map((t) => t?.drop())))
 
   it('casts one vote per registered voter and exits 0 when idle', async () => {
-    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--exit-when-idle', '2s'], a.env)
+    const {code, json, stderr} = first
     assert.equal(code, 0, stderr)
-    stats = json
     assert.deepEqual(Object.keys(json).sort(), ['deadLettered', 'newVotes', 'seconds', 'stopReason', 'votes', 'votesPerSecond'])
     assert.equal(json.votes, 500)
     assert.equal(json.newVotes, 500)
@@ -64,7 +64,7 @@ describe('election vote', () => {
   })
 
   it('publishes exactly one committed record per voter on votes_topic, in the reference shape', async () => {
-    assert.ok(stats, 'the vote above ran')
+    assert.equal(first.code, 0, first.stderr)
     const records = await readTopic(a, topicNames(a.env).votes)
     assert.equal(records.length, 500)
     const voters = new Map((await sql(a, `SELECT *, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth FROM voters`)).map((v) => [v.voter_id as string, v]))
@@ -105,32 +105,24 @@ describe('election vote', () => {
     assert.ok(changed > 25, `only ${changed} of 500 choices changed with --seed 8`)
 
     // Deterministic: every voter's choice is the seeded preference for their region and age,
-    // so the same seed gives the same choices in any database, on any run.
-    const candidates = await sql<{candidate_id: string}>(a, 'SELECT candidate_id FROM candidates ORDER BY candidate_id')
+    // so the same seed gives the same choices in any database, on any run. The expected
+    // choices come from the model written out in test/helpers/preferences.ts, not the product's code.
+    const ids = (await sql<{candidate_id: string}>(a, 'SELECT candidate_id FROM candidates ORDER BY candidate_id')).map((r) => r.candidate_id)
     const voters = await sql<{voter_id: string; address_state: string; registered_age: number}>(a, 'SELECT voter_id, address_state, registered_age FROM voters')
+    assert.equal(voters.length, 500)
     for (const [seed, chosen] of [[42, choicesA], [8, choicesC]] as const) {
-      const prefs = new Preferences(candidates, seed)
-      const mismatches = voters.filter((v) => chosen.get(v.voter_id) !== candidates[prefs.choose(v.voter_id, v.address_state, v.registered_age)]!.candidate_id)
+      const mismatches = voters.filter((v) => chosen.get(v.voter_id) !== ids[modelChoice(ids, seed, v.voter_id, v.address_state, v.registered_age)])
       assert.equal(mismatches.length, 0, `seed ${seed}: ${mismatches.length} voters did not get their seeded choice`)
     }
 
-    // Not uniform: overall shares differ, or some region's shares differ noticeably from the national ones.
-    const totals = new Map<string, number>()
-    for (const candidate of choicesA.values()) totals.set(candidate, (totals.get(candidate) ?? 0) + 1)
-    const overall = candidates.map((c) => totals.get(c.candidate_id) ?? 0)
-    const rows = await sql<{state: string; candidate_id: string; n: number}>(a, 'SELECT v.address_state AS state, vo.candidate_id, count(*)::int AS n FROM votes vo JOIN voters v USING (voter_id) GROUP BY 1, 2')
-    const byRegion = new Map<string, Map<string, number>>()
-    for (const r of rows) byRegion.set(r.state, (byRegion.get(r.state) ?? new Map()).set(r.candidate_id, r.n))
-    let swing = 0
-    for (const counts of byRegion.values()) {
-      const n = [...counts.values()].reduce((x, y) => x + y, 0)
-      if (n < 15) continue
-      for (const c of candidates) swing = Math.max(swing, Math.abs((counts.get(c.candidate_id) ?? 0) / n - (totals.get(c.candidate_id) ?? 0) / 500))
-    }
-    assert.ok(new Set(overall).size > 1 || swing > 0.15, `uniform: overall ${overall.join('/')}, largest regional swing ${swing.toFixed(2)}`)
+    // Drawn from the model's regional and age preferences, not uniformly: the stored choices are
+    // e^20 times likelier under the model than under a uniform pick (uniform picks score below 0).
+    const llr = logLikelihoodRatio(ids, 42, voters.map((v) => ({region: v.address_state, age: v.registered_age, chosen: ids.indexOf(choicesA.get(v.voter_id)!)})))
+    assert.ok(llr > 20, `choices are not drawn from the preference model: log-likelihood ratio against uniform ${llr.toFixed(1)}`)
   })
 
   it('with every voter voted, exits 0 reporting 0 votes and publishes nothing', async () => {
+    assert.equal(first.json.votes, 500, 'every voter voted')
     const {code, json, stderr} = await runJson<VoteStats>(['vote', '--exit-when-idle', '2s'], a.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.votes, 0)
@@ -143,11 +135,12 @@ describe('election vote', () => {
 
 describe('election vote: no candidates, --max-votes and --rate', () => {
   let t: TestEnv
+  let m: TestEnv
   let slow: TestEnv
   before(async () => {
-    ;({t, slow} = await elections())
+    ;({t, m, slow} = await elections())
   })
-  after(async () => Promise.all([t?.drop(), slow?.drop()]))
+  after(async () => Promise.all([t?.drop(), m?.drop(), slow?.drop()]))
 
   it('with no candidates, fails with exit 3 saying so', async () => {
     const [human, json] = await Promise.all([runCli(['vote', '--exit-when-idle', '2s'], t.env), runCli(['vote', '--exit-when-idle', '2s', '--json'], t.env)])
@@ -157,33 +150,36 @@ describe('election vote: no candidates, --max-votes and --rate', () => {
     assert.deepEqual(await readTopic(t, topicNames(t.env).votes), [])
   })
 
-  it('--max-votes 100 stops at exactly 100 votes', async () => {
-    await ok(t, 'seed-candidates')
-    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--max-votes', '100'], t.env)
+  it('--max-votes 100 stops at exactly 100 votes; a later run casts the remaining votes, once each', async () => {
+    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--max-votes', '100'], m.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.stopReason, 'max')
-    assert.equal(await count(t, 'votes'), json.votes, 'reported votes match the votes table')
+    assert.equal(await count(m, 'votes'), json.votes, 'reported votes match the votes table')
     assert.equal(json.votes, 100, `--max-votes 100 cast ${json.votes} votes`)
-    assert.equal((await readTopic(t, topicNames(t.env).votes)).length, 100)
-  })
+    assert.equal((await readTopic(m, topicNames(m.env).votes)).length, 100)
 
-  it('a later run casts the remaining votes, once each', async () => {
-    const before = await count(t, 'votes')
-    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--exit-when-idle', '2s'], t.env)
-    assert.equal(code, 0, stderr)
-    assert.equal(json.newVotes, 500 - before)
-    assert.equal(await count(t, 'votes'), 500)
-    const records = await readTopic(t, topicNames(t.env).votes)
+    const rest = await runJson<VoteStats>(['vote', '--exit-when-idle', '2s'], m.env)
+    assert.equal(rest.code, 0, rest.stderr)
+    assert.equal(rest.json.newVotes, 400)
+    assert.equal(await count(m, 'votes'), 500)
+    const records = await readTopic(m, topicNames(m.env).votes)
     assert.equal(new Set(records.map((r) => r.key)).size, 500)
     assert.equal(records.length, 500, 'one record per voter')
   })
 
-  it('--rate 200 --duration 4s casts about 800 votes', async () => {
-    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--rate', '200', '--duration', '4s'], slow.env)
+  // The rate itself is proven on a fake clock (test/lib/vote/rate.unit.test.ts); here only what
+  // a run can show whatever the machine's load: --duration ends it, and it never outruns --rate.
+  it('--rate 200 --duration 2s stops on the duration, within the rate, every vote stored and published once', async () => {
+    const {code, json, stderr} = await runJson<VoteStats>(['vote', '--rate', '200', '--duration', '2s'], slow.env)
     assert.equal(code, 0, stderr)
     assert.equal(json.stopReason, 'duration')
-    assert.equal(await count(slow, 'votes'), json.votes)
-    assert.ok(json.votes >= 640 && json.votes <= 960, `${json.votes} votes in ${json.seconds} s at --rate 200 --duration 4s (expected 800 ± 20%)`)
+    assert.equal(await count(slow, 'votes'), json.votes, 'reported votes match the votes table')
+    const records = await readTopic(slow, topicNames(slow.env).votes)
+    assert.equal(records.length, json.votes, 'one committed record per stored vote')
+    assert.equal(new Set(records.map((r) => r.key)).size, json.votes)
+    // The bucket starts empty: at most 200 votes per second of the run it reports (plus one chunk).
+    assert.ok(json.votes <= 200 * json.seconds + 20, `${json.votes} votes in ${json.seconds} s at --rate 200`)
+    assert.ok(json.votes < 2000, 'not every voter voted: the run was cut short')
   })
 })
 

@@ -5,6 +5,12 @@ import {configError} from '../../lib/errors.js'
 import {servicesStatus, type ServiceStatus} from '../../lib/services/index.js'
 import {renderStatusTable} from '../../lib/services/render.js'
 
+export type {ServiceStatus}
+
+export interface StatusResult {
+  services: ServiceStatus[]
+}
+
 export default class ServicesStatus extends BaseCommand<typeof ServicesStatus> {
   static summary = 'Show where Kafka and Postgres are, who started them, and whether they answer.'
   static examples = [
@@ -16,7 +22,7 @@ export default class ServicesStatus extends BaseCommand<typeof ServicesStatus> {
     check: Flags.boolean({summary: 'Exit non-zero when a service is unhealthy.', default: false}),
   }
 
-  async run(): Promise<{services: ServiceStatus[]}> {
+  async run(): Promise<StatusResult> {
     const services = await servicesStatus({flags: {brokers: this.flags.brokers, 'database-url': this.flags['database-url']}})
     if (!this.jsonEnabled()) this.log(renderStatusTable(services))
     const unhealthy = services.filter((s) => !s.healthy)

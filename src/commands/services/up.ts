@@ -5,6 +5,11 @@ import {usageError} from '../../lib/errors.js'
 import {servicesUp, type ServiceStatus} from '../../lib/services/index.js'
 import {renderStatusTable} from '../../lib/services/render.js'
 
+export interface UpResult {
+  services: ServiceStatus[]
+  seconds: number
+}
+
 export default class ServicesUp extends BaseCommand<typeof ServicesUp> {
   static summary = 'Start (or reuse) the Kafka broker and Postgres server the other commands use.'
   static description = `Postgres: DATABASE_URL if set, otherwise a local Postgres the project owns, with a generated password
@@ -41,7 +46,7 @@ folder stays secured; a plaintext Kafka cannot be secured in place (remove its k
     }),
   }
 
-  async run(): Promise<{services: ServiceStatus[]; seconds: number}> {
+  async run(): Promise<UpResult> {
     const started = Date.now()
     // Progress is for a person watching a terminal; in logs and scripts a failure is the error line alone.
     const spinning = !this.jsonEnabled() && Boolean(process.stderr.isTTY)

@@ -1,3 +1,5 @@
+import {systemClock, type Clock} from '../clock.js'
+
 /**
  * A token bucket: `take(n)` resolves when n votes may go out. Tokens accrue
  * continuously at `rate` per second up to `burst`, so the long-run rate is exact
@@ -5,14 +7,15 @@
  */
 export class TokenBucket {
   private tokens: number
-  private last = performance.now()
+  private last: number
 
-  constructor(private readonly rate: number, private readonly burst: number) {
+  constructor(private readonly rate: number, private readonly burst: number, private readonly clock: Clock = systemClock) {
     this.tokens = 0
+    this.last = clock.now()
   }
 
   private refill() {
-    const now = performance.now()
+    const now = this.clock.now()
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate)
     this.last = now
   }
@@ -26,7 +29,7 @@ export class TokenBucket {
       }
       if (signal?.aborted) return
       const wait = ((Math.min(n, this.burst) - this.tokens) / this.rate) * 1000
-      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(wait, 100))))
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.max(1, Math.min(wait, 100))))
     }
   }
 }

@@ -13,21 +13,18 @@ import {promisify} from 'node:util'
 
 import {sharedHomeDir} from '../../../src/lib/services/postgres-home.js'
 import {modeOf} from '../../helpers/services.js'
+import type {StatusResult} from '../../../src/commands/services/status.js'
 
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-
-interface Status {
-  service: string
-  source: string
-  healthy: boolean
-}
 
 /** The working tree as a clone of it would be, uncommitted changes included: tracked files and new ones git does not ignore. */
 async function checkoutOfWorkingTree(target: string): Promise<void> {
   const {stdout} = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {cwd: ROOT, maxBuffer: 16 * 1024 * 1024})
   for (const file of stdout.split('\0').filter(Boolean)) {
     if (!existsSync(path.join(ROOT, file))) continue // deleted, not yet committed
+    // A worktree's node_modules may be a symlink (untracked, and node_modules/ ignores only a folder); it is copied below.
+    if (file === 'node_modules') continue
     await mkdir(path.dirname(path.join(target, file)), {recursive: true})
     await copyFile(path.join(ROOT, file), path.join(target, file))
   }
@@ -68,10 +65,10 @@ describe('services up as root from a checkout in a private (0700) folder', funct
     const up = await election('services', 'up', '--json').catch((error: {code: number; stdout: string; stderr: string}) => {
       assert.fail(`services up exited ${error.code}:\n${error.stdout}\n${error.stderr}`)
     })
-    const services = (JSON.parse(up.stdout) as {services: Status[]}).services
+    const services = (JSON.parse(up.stdout) as StatusResult).services
     assert.deepEqual(services.map((s) => [s.service, s.source, s.healthy]), [['kafka', 'local', true], ['postgres', 'local', true]], up.stdout)
 
-    const status = JSON.parse((await election('services', 'status', '--json', '--check')).stdout) as {services: Status[]}
+    const status = JSON.parse((await election('services', 'status', '--json', '--check')).stdout) as StatusResult
     assert.ok(status.services.every((s) => s.healthy), JSON.stringify(status))
 
     const down = JSON.parse((await election('services', 'down', '--json')).stdout) as {stopped: string[]}

@@ -36,8 +36,10 @@ describe('the started services (real Kafka and Postgres)', () => {
       })
     })
     assert.deepEqual(seen.sort(), ['one', 'two'])
+    const {topics} = await admin.fetchTopicMetadata({topics: [topic]})
+    assert.equal(topics[0]?.partitions.length, 2, 'ensureTopics created the topic with the partitions asked for')
     await Promise.all([consumer.disconnect(), producer.disconnect(), admin.disconnect()])
-    assert.ok(kafkaClientConfig(t.settings.kafka).brokers)
+    assert.deepEqual(kafkaClientConfig(t.settings.kafka).brokers, t.env.KAFKA_BROKERS!.split(','), 'the client goes to the brokers of the environment')
   })
 
   it('hides aborted transactions from a read_committed consumer', async () => {

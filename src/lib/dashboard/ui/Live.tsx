@@ -1,5 +1,6 @@
 import {useCallback, useEffect, useState} from 'react'
 
+import {systemClock, type Clock} from '../../clock.js'
 import {throttle} from '../throttle.js'
 import type {Snapshot} from '../types.js'
 import {Dashboard} from './Dashboard.js'
@@ -20,9 +21,10 @@ export const PUSH_POLL_MS = 2000
 
 /**
  * Binds the feed to the screen: in push mode (interval 0) a throttled render per change,
- * otherwise a render every `interval` seconds; `r` renders and polls at once.
+ * otherwise a render every `interval` seconds; `r` renders and polls at once. `clock` times
+ * both (a fake one in tests).
  */
-export function LiveDashboard({source, initialInterval, onQuit}: {source: SnapshotSource; initialInterval: number; onQuit: () => void}) {
+export function LiveDashboard({source, initialInterval, onQuit, clock = systemClock}: {source: SnapshotSource; initialInterval: number; onQuit: () => void; clock?: Clock}) {
   const [intervalSec, setIntervalSec] = useState(initialInterval)
   const [snapshot, setSnapshot] = useState(() => source.snapshot())
   const update = useCallback(() => setSnapshot(source.snapshot()), [source])
@@ -30,16 +32,16 @@ export function LiveDashboard({source, initialInterval, onQuit}: {source: Snapsh
   useEffect(() => {
     source.setPollMs(intervalSec === 0 ? PUSH_POLL_MS : intervalSec * 1000)
     if (intervalSec > 0) {
-      const timer = setInterval(update, intervalSec * 1000)
-      return () => clearInterval(timer)
+      const timer = clock.setInterval(update, intervalSec * 1000)
+      return () => clock.clearInterval(timer)
     }
-    const gate = throttle(update, MIN_RENDER_GAP_MS)
+    const gate = throttle(update, MIN_RENDER_GAP_MS, clock)
     const unsubscribe = source.subscribe(() => gate.request())
     return () => {
       unsubscribe()
       gate.cancel()
     }
-  }, [source, intervalSec, update])
+  }, [source, intervalSec, update, clock])
 
   const refresh = useCallback(() => {
     update()

@@ -5,8 +5,9 @@ import {cleanup, render} from 'ink-testing-library'
 import React from 'react'
 
 import {Dashboard} from '../../../src/lib/dashboard/ui/Dashboard.js'
-import {LiveDashboard, type SnapshotSource} from '../../../src/lib/dashboard/ui/Live.js'
+import {LiveDashboard, MIN_RENDER_GAP_MS, PUSH_POLL_MS, type SnapshotSource} from '../../../src/lib/dashboard/ui/Live.js'
 import type {Snapshot} from '../../../src/lib/dashboard/types.js'
+import {FakeClock} from '../../helpers/clock.js'
 import {CANDIDATES, delay, emptySnapshot, eventually, fixtureSnapshot, fixtureState, KEYS, NOW, plain} from './fixtures.js'
 
 type Rendered = ReturnType<typeof render>
@@ -222,38 +223,53 @@ class FakeSource implements SnapshotSource {
   }
 }
 
-describe('live dashboard timing', () => {
+describe('live dashboard timing (fake clock)', () => {
   afterEach(() => cleanup())
 
-  it('push mode: a new record shows within 200 ms, and a burst is throttled', async () => {
+  it('push mode: a record renders at once, a burst within the gap is one render at its end', async () => {
+    const clock = new FakeClock()
     const source = new FakeSource()
-    const r = await renderAt(<LiveDashboard source={source} initialInterval={0} onQuit={() => {}} />)
-    await delay(150) // past the throttle gap of the first render
-    const started = Date.now()
+    const r = await renderAt(<LiveDashboard source={source} initialInterval={0} onQuit={() => {}} clock={clock} />)
+    assert.match(frame(r), /300 votes/)
+    const rendered = () => source.snapshots
+    const first = rendered()
     source.push()
-    await eventually(() => assert.match(frame(r), /301 votes/), 200, 5)
-    assert.ok(Date.now() - started < 200)
-    const before = source.snapshots
-    const burstStart = Date.now()
-    for (let i = 0; i < 100; i++) {
-      source.push()
-      await delay(2)
-    }
-    await eventually(() => assert.match(frame(r), /401 votes/), 300, 5)
-    const elapsed = Date.now() - burstStart
-    assert.ok(source.snapshots - before <= Math.ceil(elapsed / 100) + 1, `${source.snapshots - before} renders in ${elapsed} ms`)
-    assert.deepEqual(source.polls, [2000])
+    await eventually(() => assert.match(frame(r), /301 votes/))
+    assert.equal(rendered(), first + 1, 'one render for one record, with no time passing')
+
+    await clock.tick(MIN_RENDER_GAP_MS / 2)
+    for (let i = 0; i < 100; i++) source.push()
+    await delay(30) // let React commit anything it was given
+    assert.match(frame(r), /301 votes/, 'a burst inside the gap is not rendered yet')
+    assert.equal(rendered(), first + 1)
+    await clock.tick(MIN_RENDER_GAP_MS / 2 - 1)
+    await delay(30)
+    assert.equal(rendered(), first + 1, 'still inside the gap')
+    await clock.tick(1)
+    await eventually(() => assert.match(frame(r), /401 votes/))
+    assert.equal(rendered(), first + 2, 'the whole burst is one render')
+    await clock.tick(10 * MIN_RENDER_GAP_MS)
+    assert.equal(rendered(), first + 2, 'no renders without records')
+    assert.deepEqual(source.polls, [PUSH_POLL_MS])
   })
 
   it('interval mode renders on the tick, not on every record; + changes the interval', async () => {
+    const clock = new FakeClock()
     const source = new FakeSource()
-    const r = await renderAt(<LiveDashboard source={source} initialInterval={1} onQuit={() => {}} />)
-    source.push()
-    await delay(300)
-    assert.match(frame(r), /300 votes/, 'not yet')
-    await eventually(() => assert.match(frame(r), /301 votes/), 1200, 20)
+    const r = await renderAt(<LiveDashboard source={source} initialInterval={1} onQuit={() => {}} clock={clock} />)
+    /** A pushed record shows exactly `ms` later, on the tick, not a millisecond before. */
+    const showsOnTick = async (ms: number, votes: number) => {
+      source.push()
+      await clock.tick(ms - 1)
+      await delay(30) // let React commit anything it was given
+      assert.match(frame(r), new RegExp(`${votes - 1} votes`), `a record alone does not render before the ${ms} ms tick`)
+      await clock.tick(1)
+      await eventually(() => assert.match(frame(r), new RegExp(`${votes} votes`)))
+    }
+    await showsOnTick(1000, 301)
     await press(r, '+')
     assert.match(frame(r), /every 2 s/)
     assert.deepEqual(source.polls, [1000, 2000])
+    await showsOnTick(2000, 302)
   })
 })

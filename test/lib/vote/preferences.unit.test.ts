@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 
 import {AGE_BANDS} from '../../../src/lib/election/age.js'
 import {Preferences} from '../../../src/lib/vote/preferences.js'
+import {modelChoice, modelShares} from '../../helpers/preferences.js'
 
 const CANDIDATES = [
   {candidate_id: '0b7e8a52-3c55-4f0c-9a51-0d7f8d1e2a01'},
@@ -78,6 +79,24 @@ describe('Preferences', () => {
       const expected = cdf[i]! - (i === 0 ? 0 : cdf[i - 1]!)
       assert.ok(Math.abs(count / n - expected) < 0.02, `candidate ${i}: ${(count / n).toFixed(3)} vs ${expected.toFixed(3)}`)
     })
+  })
+
+  it('is the model as described (written out independently in test/helpers/preferences.ts), at every age band edge', () => {
+    const ids = CANDIDATES.map((c) => c.candidate_id)
+    for (const seed of [42, 8]) {
+      const prefs = new Preferences(CANDIDATES, seed)
+      for (const region of REGIONS.slice(0, 10)) {
+        for (const age of [18, 24, 25, 34, 35, 44, 45, 54, 55, 64, 65, 99]) {
+          const cdf = prefs.cumulative(region, age)
+          const shares = modelShares(ids, seed, region, age)
+          cdf.forEach((p, i) => assert.ok(Math.abs(p - (i === 0 ? 0 : cdf[i - 1]!) - shares[i]!) < 1e-12, `seed ${seed}, ${region}, age ${age}: ${cdf.join(', ')} vs shares ${shares.join(', ')}`))
+        }
+      }
+      for (let i = 0; i < 2000; i++) {
+        const [region, age] = [REGIONS[i % REGIONS.length]!, 18 + (i % 70)]
+        assert.equal(prefs.choose(voterId(i), region, age), modelChoice(ids, seed, voterId(i), region, age), `voter ${i}`)
+      }
+    }
   })
 
   it('always chooses the only candidate when there is one', () => {

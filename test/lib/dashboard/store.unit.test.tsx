@@ -5,8 +5,9 @@ import {consumerLag, LatencyWindow, percentile, RateWindow} from '../../../src/l
 import {DashboardState} from '../../../src/lib/dashboard/state.js'
 import {AggregateStore} from '../../../src/lib/dashboard/store.js'
 import {throttle} from '../../../src/lib/dashboard/throttle.js'
+import {FakeClock} from '../../helpers/clock.js'
 import {initialView, nextInterval, pageOf, reduceView, sortLocations} from '../../../src/lib/dashboard/view.js'
-import {delay, emptySnapshot, fixtureSnapshot, NOW, STATES} from './fixtures.js'
+import {emptySnapshot, fixtureSnapshot, NOW, STATES} from './fixtures.js'
 
 const candidate = (id: string, votes: number, name = id) => ({candidate_id: id, candidate_name: name, party_affiliation: 'P', photo_url: null, total_votes: votes, last_voting_time: null, updated_at: ''})
 
@@ -192,16 +193,35 @@ describe('dashboard health', () => {
   })
 })
 
-describe('render throttle', () => {
-  it('renders the first request at once and a burst as one trailing call', async () => {
+describe('render throttle (fake clock)', () => {
+  it('renders the first request at once and a burst as one trailing call at the end of the gap', async () => {
+    const clock = new FakeClock()
     let calls = 0
-    const t = throttle(() => calls++, 50)
+    const t = throttle(() => calls++, 50, clock)
     t.request()
-    assert.equal(calls, 1)
+    assert.equal(calls, 1, 'the first request renders at once')
+    await clock.tick(10)
     for (let i = 0; i < 20; i++) t.request()
-    assert.equal(calls, 1)
-    await delay(80)
-    assert.equal(calls, 2, 'the last request of the burst is not lost')
+    assert.equal(calls, 1, 'a burst inside the gap waits')
+    await clock.tick(39)
+    assert.equal(calls, 1, 'still inside the gap')
+    await clock.tick(1)
+    assert.equal(calls, 2, 'the last request of the burst is not lost: one call at the end of the gap')
+    await clock.tick(1000)
+    assert.equal(calls, 2, 'nothing more without requests')
+    t.request()
+    assert.equal(calls, 3, 'after a quiet gap, a request renders at once again')
+  })
+
+  it('cancel() drops a pending trailing call', async () => {
+    const clock = new FakeClock()
+    let calls = 0
+    const t = throttle(() => calls++, 50, clock)
+    t.request()
+    t.request()
     t.cancel()
+    await clock.tick(100)
+    assert.equal(calls, 1)
+    assert.equal(clock.pending, 0)
   })
 })

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict'
+import {existsSync} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import pg from 'pg'
+
+import type {DemoResult} from '../../src/commands/demo.js'
+import {DEMO_DATABASE} from '../../src/lib/demo/index.js'
+import {runJson} from '../helpers/cli.js'
+import {baseSettings} from '../helpers/services.js'
+
+describe('election demo (no TTY)', () => {
+  let home: string
+  let env: NodeJS.ProcessEnv
+  before(async () => {
+    // The suite's services through the environment; a state folder of its own for the demo's logs.
+    const base = await baseSettings()
+    home = await mkdtemp(path.join(tmpdir(), 'election-demo-'))
+    env = {...process.env, ELECTION_HOME: home, KAFKA_BROKERS: base.kafka.brokers.join(','), DATABASE_URL: base.postgres.url, NO_COLOR: '1'}
+    delete env.ELECTION_NAMESPACE
+  })
+  after(async () => {
+    await rm(home, {recursive: true, force: true})
+    const client = new pg.Client({connectionString: (await baseSettings()).postgres.url})
+    await client.connect()
+    await client.query(`DROP DATABASE IF EXISTS ${DEMO_DATABASE} WITH (FORCE)`)
+    await client.end()
+  })
+
+  it('--voters 300 --rate 300 runs the whole pipeline to completion and verifies exactly', async () => {
+    const {code, json, stderr} = await runJson<DemoResult>(['demo', '--voters', '300', '--rate', '300'], env, 300_000)
+    assert.equal(code, 0, stderr)
+    assert.equal(json.voters, 300)
+    assert.deepEqual(json.verify.differences, [])
+    assert.equal(json.verify.ok, true)
+    assert.equal(json.verify.votes, 300, 'every registered voter voted')
+    assert.equal(json.verify.publishedCandidateTotal, 300, 'the aggregates count every vote once')
+    for (const [dimension, d] of Object.entries(json.verify.dimensions)) assert.equal(d.publishedTotal, 300, `${dimension} totals`)
+    for (const stage of ['vote', 'aggregate']) assert.ok(existsSync(path.join(home, 'demo', `${stage}.log`)), `${stage}.log in the state folder`)
+  })
+})
