@@ -8,7 +8,7 @@
  * For an age in band b (18-24 … 65+, centred: b - 2.5) its weight is exp(a_c + s_rc + t_c * b);
  * a voter v picks the first candidate whose cumulative share exceeds U(seed, h(v), 3).
  */
-import {hashString, Rng} from '../../src/lib/generate/random.js'
+import {hashString, Rng} from '../../src/lib/random.js'
 
 const BAND_LIMITS = [25, 35, 45, 55, 65] // 18-24, 25-34, 35-44, 45-54, 55-64, 65+
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 
-import {AGE_BANDS, ageBand} from '../../../src/lib/aggregate/records.js'
-import {DIMENSIONS, dimensionKey, keysOf, type CountedVote} from '../../../src/lib/aggregate/store.js'
+import {dimensionKey, keysOf, type CountedVote} from '../../../src/lib/aggregate/store.js'
+import {AGE_BANDS, ageBand} from '../../../src/lib/election/age.js'
+import {DIMENSIONS} from '../../../src/lib/election/totals.js'
 
 const vote = (overrides: Partial<CountedVote> = {}): CountedVote => ({
   voter_id: 'v1',

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 
-import {decode, voterSchema, voteSchema} from '../../../src/lib/kafka/messages.js'
+import {voterSchema} from '../../../src/lib/election/voters.js'
+import {voteSchema} from '../../../src/lib/election/votes.js'
+import {decode} from '../../../src/lib/kafka/messages.js'
 
 const voter = {voter_id: 'v1', voter_name: 'Ann Smith', gender: 'female', registered_age: 40, address: {state: 'Kent', city: 'Dover'}, email: 'ann@example.com'}
 const vote = {voter_id: 'v1', candidate_id: 'c1', gender: 'female', registered_age: 40, voting_time: '2026-01-01T10:00:00.000Z', vote: 1, address: {state: 'Kent'}}
