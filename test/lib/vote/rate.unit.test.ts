@@ -68,11 +68,12 @@ describe('TokenBucket (fake clock)', () => {
   })
 
   it('with the system clock, still waits for its tokens', async () => {
-    const bucket = new TokenBucket(1000, 1)
+    // 2 tokens/s: the first comes 500 ms after an empty start, far beyond a few turns of the event loop.
+    const bucket = new TokenBucket(2, 1)
     const p = taker(bucket, [1])
     await settle()
     assert.equal(p.done, 0, 'an empty bucket let a token through at once')
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    while (p.done === 0) await new Promise((resolve) => setTimeout(resolve, 20))
     assert.equal(p.done, 1)
   })
 })
