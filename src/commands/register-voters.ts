@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import cliProgress from 'cli-progress'
 
 import {BaseCommand} from '../lib/base-command.js'
+import {DEFAULT_LOCALE} from '../lib/generate/locale.js'
 import {registerVoters, type RegisterResult} from '../lib/generate/register.js'
 import {fakerFor} from '../lib/generate/locale.js'
 import {seedFlag} from '../lib/flags.js'
@@ -22,7 +23,7 @@ Streams in batches (never holds all voters in memory); re-running registers only
   static flags = {
     count: Flags.integer({summary: 'How many voters.', default: 1000, min: 1, max: 100_000_000}),
     seed: seedFlag,
-    locale: Flags.string({summary: 'Faker locale for names and addresses.', default: 'en_GB'}),
+    locale: Flags.string({summary: 'Faker locale for names and addresses.', default: DEFAULT_LOCALE}),
     'batch-size': Flags.integer({summary: 'Voters per Postgres insert and Kafka send.', default: 5000, min: 1, max: 50_000}),
   }
 

@@ -2,7 +2,7 @@ import {format} from 'node:util'
 
 import {Command, Flags, Interfaces, ux} from '@oclif/core'
 
-import {describeSettings, resolveSettings, type Settings} from './config/settings.js'
+import {resolveSettings, type Settings} from './config/settings.js'
 import {redact, redactJson} from './config/redact.js'
 import {readState, stateDir} from './config/state.js'
 import {describeCause, ElectionError} from './errors.js'
@@ -127,10 +127,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.off('SIGINT', this.onSignal)
     process.off('SIGTERM', this.onSignal)
     return super.finally(error)
-  }
-
-  protected connectionSummary() {
-    return this.cachedSettings ? describeSettings(this.cachedSettings) : undefined
   }
 
   /** Progress and status lines: stderr, silent under --json so stdout stays one JSON document. */

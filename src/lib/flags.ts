@@ -54,10 +54,6 @@ export function durationFlag({summary, min, max, default: defaultMs}: DurationOp
   })
 }
 
-/** Integers with a lower bound; oclif's own message says what was expected. */
-export const positiveInt = (options: {summary: string; default?: number; min?: number; max?: number}) =>
-  Flags.integer({min: options.min ?? 1, max: options.max, summary: options.summary, default: options.default})
-
 export const seedFlag = Flags.integer({summary: 'Seed for deterministic data; same seed, same result.', default: 42, min: 0})
 
 /**

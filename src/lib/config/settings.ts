@@ -3,7 +3,7 @@ import type {KafkaConfig, SASLOptions} from 'kafkajs'
 import type {PoolConfig} from 'pg'
 
 import {configError, describeCause, usageError} from '../errors.js'
-import {redactUrl, rememberSecrets, urlSecrets} from './redact.js'
+import {rememberSecrets, urlSecrets} from './redact.js'
 import {type ServicesState} from './state.js'
 
 export type Source = 'flag' | 'env' | 'local' | 'docker' | 'default'
@@ -200,18 +200,5 @@ export function kafkaEnv(settings: KafkaSettings): NodeJS.ProcessEnv {
     ...(settings.sasl
       ? {KAFKA_SASL_MECHANISM: settings.sasl.mechanism, KAFKA_SASL_USERNAME: settings.sasl.username, KAFKA_SASL_PASSWORD: settings.sasl.password}
       : {}),
-  }
-}
-
-/** What `--json` and logs may show: no passwords. */
-export function describeSettings(settings: Settings) {
-  return {
-    kafka: {
-      brokers: settings.kafka.brokers,
-      source: settings.kafka.source,
-      ssl: settings.kafka.ssl,
-      sasl: settings.kafka.sasl ? {mechanism: settings.kafka.sasl.mechanism, username: settings.kafka.sasl.username} : undefined,
-    },
-    postgres: {url: redactUrl(settings.postgres.url), source: settings.postgres.source, sslmode: settings.postgres.sslmode},
   }
 }

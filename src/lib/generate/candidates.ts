@@ -1,6 +1,6 @@
 import type {Candidate} from '../election/candidates.js'
 import {usageError} from '../errors.js'
-import {fakerFor} from './locale.js'
+import {DEFAULT_LOCALE, fakerFor} from './locale.js'
 
 export const DEFAULT_PARTIES = ['Management Party', 'Savior Party', 'Tech Republic Party']
 
@@ -24,7 +24,7 @@ export function partyNames(list: string): string[] {
 }
 
 /** Deterministic candidates: the same seed gives the same ids, names and parties. */
-export function generateCandidates(count: number, parties: string[], seed: number, locale = 'en_GB'): Candidate[] {
+export function generateCandidates(count: number, parties: string[], seed: number, locale = DEFAULT_LOCALE): Candidate[] {
   const faker = fakerFor(locale, [seed, 0xca2d])
   return Array.from({length: count}, (_, i) => {
     const sex = i % 2 === 0 ? 'male' : 'female'

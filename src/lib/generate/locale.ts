@@ -2,6 +2,9 @@ import {allLocales, base, en, Faker, type LocaleDefinition} from '@faker-js/fake
 
 import {usageError} from '../errors.js'
 
+/** The one default locale of generated candidates and voters (commands, the demo). */
+export const DEFAULT_LOCALE = 'en_GB'
+
 export function fakerFor(locale: string, seed: number | number[]): Faker {
   const definition = (allLocales as Record<string, LocaleDefinition>)[locale]
   if (!definition) {

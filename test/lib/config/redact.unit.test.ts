@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {describeSettings, resolveSettings} from '../../../src/lib/config/settings.js'
+import {resolveSettings} from '../../../src/lib/config/settings.js'
 import {redact, redactJson, redactUrl, rememberSecrets, urlSecrets} from '../../../src/lib/config/redact.js'
 
 describe('secret redaction', () => {
@@ -41,13 +41,5 @@ describe('secret redaction', () => {
   it('redacts every string of a --json document', () => {
     const when = new Date(0)
     assert.deepEqual(redactJson({a: [{url: 'postgres://u:p@h/d'}], n: 1, when, none: null}), {a: [{url: 'postgres://u:*****@h/d'}], n: 1, when: when.toISOString(), none: null})
-  })
-
-  it('never lets a password reach the settings description', () => {
-    const settings = resolveSettings({}, {DATABASE_URL: 'postgres://alice:hunter2@db/e?password=hunter3', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'bob', KAFKA_SASL_PASSWORD: 'swordfish'}, {})
-    const text = JSON.stringify(describeSettings(settings))
-    assert.ok(!/hunter2|hunter3|swordfish/.test(text), text)
-    assert.match(text, /alice:\*\*\*\*\*@db/)
-    assert.match(text, /"username":"bob"/)
   })
 })
