@@ -14,11 +14,15 @@ export type {Snapshot}
 
 export default class Dashboard extends BaseCommand<typeof Dashboard> {
   static summary = 'Live terminal dashboard: leader, vote shares, turnout by location and demographics, pipeline health.'
-  static description = `Reads the compacted aggregate topics from the beginning with a throwaway consumer group (never commits, so any number of dashboards can watch), plus counts from Postgres and the aggregator's lag on the votes topic.
+  static description = `Reads the compacted aggregate topics from the beginning with a throwaway consumer group (never commits, so
+any number of dashboards can watch), plus counts from Postgres and the aggregator's lag on the votes topic.
 
-On a terminal it runs until you press q. Keys: q quit, r refresh now, +/- refresh interval (0 = push, up to 60 s), tab breakdown panel, s sort field and d sort direction of the location table, arrows/PgUp/PgDn/Home/End page, p page size. Kafka or Postgres going away is shown in the header and retried.
+On a terminal it runs until you press q. Keys: q quit, r refresh now, +/- refresh interval (0 = push, up to 60 s), tab breakdown
+panel, s sort field and d sort direction of the location table, arrows/PgUp/PgDn/Home/End page, p page size. Kafka or Postgres
+going away is shown in the header and retried.
 
-Without a terminal on stdout, or with --once, it reads the topics up to their current end, prints one snapshot as tables and exits. --json prints that snapshot as:
+Without a terminal on stdout, or with --once, it reads the topics up to their current end, prints one snapshot as tables and
+exits. --json prints that snapshot as:
   {refreshedAt, connection: {kafka, postgres: {status, detail?}},
    totals: {voters, candidates, votes, counted, turnoutPct},
    leader: {candidate_id, candidate_name, party_affiliation, photo_url, total_votes, share, lead, runner_up} | null,

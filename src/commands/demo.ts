@@ -11,9 +11,10 @@ export interface DemoResult {
 
 export default class Demo extends BaseCommand<typeof Demo> {
   static summary = 'Run the whole pipeline on local services and watch it live: the one-command demo.'
-  static description = `Brings up Kafka and Postgres (reusing running ones), then in a demo database (election_demo) and topic namespace (demo.),
-starting fresh each time: init-db, seed-candidates, register-voters; then vote and aggregate as child processes and the dashboard.
-q or Ctrl-C stops everything cleanly, then verify runs. Without a TTY it runs to completion and prints the final snapshot and the verify result.`
+  static description = `Brings up Kafka and Postgres (reusing running ones), then, in a demo database (election_demo) and topic
+namespace (demo.) made fresh each time: init-db, seed-candidates, register-voters; then vote and aggregate as child processes,
+and the dashboard. q or Ctrl-C stops everything cleanly, then verify runs. Without a TTY it runs to completion and prints the
+final snapshot and the verify result.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',

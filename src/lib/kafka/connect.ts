@@ -30,23 +30,27 @@ export function connectionFailure(settings: KafkaSettings, error: unknown) {
   const at = `Kafka at ${settings.brokers.join(',')}`
   if (settings.sasl && isSaslFailure(error)) {
     return unavailableError(
-      `${at} refused the SASL login of user "${settings.sasl.username}" (${settings.sasl.mechanism.toUpperCase()}): ${describeCause(error)}`,
+      `${at} refused the SASL login of user "${settings.sasl.username}" ` +
+        `(${settings.sasl.mechanism.toUpperCase()}): ${describeCause(error)}`,
       error,
-      'check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM (for `election services up --secure`, unset them: the state folder has the right ones)',
+      'check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM ' +
+        '(for `election services up --secure`, unset them: the state folder has the right ones)',
     )
   }
   if (settings.ssl && rejectedCertificate(error)) {
     return unavailableError(
       `${at} presented a TLS certificate this client does not trust: ${describeCause(error).replace(/^Connection error: /, '')}`,
       error,
-      'set KAFKA_SSL_CA_FILE to the PEM file of the CA that signed the brokers\' certificates (for `election services up --secure`, unset it: the state folder names .election/tls/ca.pem)',
+      "set KAFKA_SSL_CA_FILE to the PEM file of the CA that signed the brokers' certificates " +
+        '(for `election services up --secure`, unset it: the state folder names .election/tls/ca.pem)',
     )
   }
   if (!settings.ssl && isClosedConnection(error)) {
     return unavailableError(
       `${at} closed the connection at the first request: it probably expects TLS (and maybe a SASL login)`,
       error,
-      'set KAFKA_SSL=true and KAFKA_SSL_CA_FILE, and KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD if it asks for a login',
+      'set KAFKA_SSL=true and KAFKA_SSL_CA_FILE, ' +
+        'and KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD if it asks for a login',
     )
   }
   // With TLS or SASL on, a plaintext broker (or the wrong port) fails the same way as no broker.

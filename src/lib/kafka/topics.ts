@@ -41,11 +41,12 @@ export const MAX_NAMESPACE_LENGTH = MAX_TOPIC_NAME_LENGTH - LONGEST_TOPIC.length
 export function namespace(value = ''): string {
   const illegal = [...new Set([...value].filter((c) => !TOPIC_NAME_CHARS.test(c)))]
   if (illegal.length > 0) {
-    throw usageError(`--namespace (ELECTION_NAMESPACE) has characters Kafka does not allow in topic names: ${illegal.map((c) => JSON.stringify(c)).join(' ')}`, 'use only letters, digits, ".", "_" and "-", e.g. --namespace staging.')
+    throw usageError(`--namespace (ELECTION_NAMESPACE) has characters Kafka does not allow in topic names: ` + illegal.map((c) => JSON.stringify(c)).join(' '), 'use only letters, digits, ".", "_" and "-", e.g. --namespace staging.')
   }
   if (value.length > MAX_NAMESPACE_LENGTH) {
     throw usageError(
-      `--namespace (ELECTION_NAMESPACE) is ${value.length} characters long; at most ${MAX_NAMESPACE_LENGTH} fit before "${LONGEST_TOPIC}" in a topic name (${MAX_TOPIC_NAME_LENGTH} at most)`,
+      `--namespace (ELECTION_NAMESPACE) is ${value.length} characters long; at most ${MAX_NAMESPACE_LENGTH} fit ` +
+        `before "${LONGEST_TOPIC}" in a topic name (${MAX_TOPIC_NAME_LENGTH} at most)`,
       'use a shorter namespace',
     )
   }

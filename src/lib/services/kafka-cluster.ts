@@ -33,7 +33,8 @@ export function refuseLayoutChange(dir: string, requested: number): void {
   const existing = layout === 'single' ? 1 : layout === 'cluster' ? CLUSTER_SIZE : requested
   if (existing === requested) return
   throw configError(
-    `${dir} holds a ${existing}-broker local Kafka, not ${requested}: run \`election services down\` and remove ${path.join(dir, 'kafka')} (its topics go with it) to switch`,
+    `${dir} holds a ${existing}-broker local Kafka, not ${requested}: ` +
+      `run \`election services down\` and remove ${path.join(dir, 'kafka')} (its topics go with it) to switch`,
     `run \`election services up --brokers ${existing}\` to keep it`,
   )
 }

@@ -83,7 +83,8 @@ function securityProperties(security: BrokerSecurity): string[] {
   return [
     `sasl.enabled.mechanisms=${SCRAM_MECHANISM}`,
     `sasl.mechanism.inter.broker.protocol=${SCRAM_MECHANISM}`,
-    `listener.name.sasl_ssl.${SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${security.username}" password="${security.password}";`,
+    `listener.name.sasl_ssl.${SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config=` +
+      `org.apache.kafka.common.security.scram.ScramLoginModule required username="${security.username}" password="${security.password}";`,
     'ssl.keystore.type=PKCS12',
     `ssl.keystore.location=${security.keystore}`,
     `ssl.keystore.password=${security.keystorePassword}`,

@@ -83,7 +83,8 @@ export async function sharedRoot(): Promise<string> {
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
     throw unavailableError(
-      `cannot prepare ${SHARED_ROOT} (${reason}): as root, the local Postgres runs as the ${SERVER_USER} user, which cannot enter root's private folders, so its files live there`,
+      `cannot prepare ${SHARED_ROOT} (${reason}): as root, the local Postgres runs as the ${SERVER_USER} user, ` +
+        "which cannot enter root's private folders, so its files live there",
       error,
       `make ${SHARED_ROOT} a root-owned folder, or set DATABASE_URL to an existing Postgres, or run election as a user other than root`,
     )

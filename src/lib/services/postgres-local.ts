@@ -93,7 +93,8 @@ async function startServer(bin: Binaries, home: PostgresHome, port: number, as: 
   onStep?.(`Starting Postgres ${bin.version} on 127.0.0.1:${port}${certificates ? ' with TLS' : ''}`)
   // The socket sits in the 0700 home; its own mode 0700 too, so neither lets another user reach it.
   const tls = certificates ? ` -c ssl=on -c ssl_cert_file=${certificates.certFile} -c ssl_key_file=${certificates.keyFile}` : ''
-  const options = `-p ${port} -h 127.0.0.1 -k ${home.dir} -c unix_socket_permissions=0700 -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB${tls}`
+  const settings = '-c unix_socket_permissions=0700 -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB'
+  const options = `-p ${port} -h 127.0.0.1 -k ${home.dir} ${settings}${tls}`
   try {
     await run(bin.pg_ctl, ['-D', home.dataDir, '-l', home.logFile, '-o', options, '-w', '-t', '60', 'start'], as)
   } catch (error) {
