@@ -12,7 +12,7 @@ export default class Aggregate extends BaseCommand<typeof Aggregate> {
   static summary = 'Count votes live and publish totals per candidate, location, gender, age band and party.'
   static description = `Consumes votes_topic (group election-aggregator) and publishes absolute totals to the compacted aggregate topics
 (aggregated_votes_per_candidate, aggregated_turnout_by_location, ..._by_gender, ..._by_age, aggregated_party_wise_votes)
-at least every 100 ms (--publish-interval) while votes flow. Exactly once: a crash, a restart or a second aggregator never loses or double-counts a vote.`
+at least every 25 ms (--publish-interval) while votes flow. Exactly once: a crash, a restart or a second aggregator never loses or double-counts a vote.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -23,7 +23,7 @@ at least every 100 ms (--publish-interval) while votes flow. Exactly once: a cra
 
   static flags = {
     ...memberFlags('votes'),
-    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published', default: 100}),
+    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published', default: 25}),
     ...metricsFlags,
   }
 

@@ -57,7 +57,7 @@ export interface AggregateStats {
  * totals, so republishing them is harmless too. See docs/architecture.md.
  */
 export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNames, options: AggregateOptions): Promise<AggregateStats> {
-  const publishEvery = options.publishIntervalMs ?? 100
+  const publishEvery = options.publishIntervalMs ?? 25
   const metrics = options.metrics ?? new AggregateMetrics()
   const logger = options.logger ?? silentLogger
   const member = new GroupMember(kafka, {
@@ -66,7 +66,8 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
     sessionTimeoutMs: options.sessionTimeoutMs,
     idleMs: options.idleMs,
     stopSignal: options.stopSignal,
-    tuning: {maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 100},
+    // The fetch wait only matters when nothing is there; it is part of the latency budget when votes trickle in.
+    tuning: {maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 50},
     // Every partition's batch in its own Postgres transaction at once: the database work overlaps.
     partitionsConsumedConcurrently: 6,
     logger,

@@ -35,30 +35,59 @@ export const voteSchema = z.object({
 
 type VoteRow = Omit<VoteRecord, 'address'> & AddressColumns
 
+/** Anything that runs a query: a pool (each statement its own transaction) or a client. */
+export type Queryable = Pick<pg.Pool, 'query'>
+
+const STORED_VOTE_SELECT = `${VOTER_SELECT}, ${CANDIDATE_COLUMNS.map((c) => `c.${c}`).join(', ')}, ${isoTimeSql('vo.voting_time')} AS voting_time, vo.vote`
+
 /**
  * Inserts the ballots (the database keeps the first vote of a voter: ON CONFLICT DO
- * NOTHING), then reads back every vote of these voters as stored, new or earlier,
- * joined with the voter and candidate: that is what goes to votes_topic, so a
- * retried batch republishes exactly what Postgres holds. Voters unknown to Postgres
- * are returned in `unknown`.
+ * NOTHING) and reads back every vote of these voters as stored, new or earlier, joined
+ * with the voter and candidate: that is what goes to votes_topic, so a retried batch
+ * republishes exactly what Postgres holds. Voters unknown to Postgres are returned in
+ * `unknown`.
+ *
+ * One statement, one round trip, atomic on its own: the inserted rows come from RETURNING,
+ * the earlier ones from the statement's snapshot. A vote another transaction committed
+ * after that snapshot (a concurrent owner of the same voter: ON CONFLICT waited for it and
+ * skipped) is in neither, so the voters missing are read again by a second statement,
+ * which sees every committed vote.
  */
-export async function castVotes(client: pg.ClientBase, ballots: Ballot[]): Promise<{votes: VoteRecord[]; inserted: number; unknown: string[]}> {
+export async function castVotes(db: Queryable, ballots: Ballot[]): Promise<{votes: VoteRecord[]; inserted: number; unknown: string[]}> {
   const ids = ballots.map((b) => b.voter_id)
-  const {rowCount} = await client.query(
-    `INSERT INTO votes (voter_id, candidate_id, voting_time, vote)
-     SELECT b.voter_id, b.candidate_id, b.voting_time, 1
-     FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS b (voter_id, candidate_id, voting_time)
-     JOIN voters v ON v.voter_id = b.voter_id
-     ORDER BY b.voter_id
-     ON CONFLICT (voter_id) DO NOTHING`,
+  const {rows} = await db.query<VoteRow & {is_new: boolean}>(
+    `WITH ins AS (
+       INSERT INTO votes (voter_id, candidate_id, voting_time, vote)
+       SELECT b.voter_id, b.candidate_id, b.voting_time, 1
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS b (voter_id, candidate_id, voting_time)
+       JOIN voters v ON v.voter_id = b.voter_id
+       ORDER BY b.voter_id
+       ON CONFLICT (voter_id) DO NOTHING
+       RETURNING voter_id, candidate_id, voting_time, vote
+     ), stored AS (
+       SELECT voter_id, candidate_id, voting_time, vote, true AS is_new FROM ins
+       UNION ALL
+       SELECT voter_id, candidate_id, voting_time, vote, false FROM votes WHERE voter_id = ANY($1::text[])
+     )
+     SELECT ${STORED_VOTE_SELECT}, vo.is_new
+     FROM stored vo JOIN voters v USING (voter_id) JOIN candidates c USING (candidate_id)`,
     [ids, ballots.map((b) => b.candidate_id), ballots.map((b) => b.voting_time)],
   )
-  const {rows} = await client.query<VoteRow>(
-    `SELECT ${VOTER_SELECT}, ${CANDIDATE_COLUMNS.map((c) => `c.${c}`).join(', ')}, ${isoTimeSql('vo.voting_time')} AS voting_time, vo.vote
-     FROM votes vo JOIN voters v USING (voter_id) JOIN candidates c USING (candidate_id)
-     WHERE vo.voter_id = ANY($1::text[])`,
-    [ids],
-  )
-  const found = new Set(rows.map((r) => r.voter_id))
-  return {votes: rows.map(nestAddress), inserted: rowCount ?? 0, unknown: ids.filter((id) => !found.has(id))}
+  const stored: VoteRow[] = rows.map(({is_new: _, ...row}) => row)
+  const inserted = rows.filter((r) => r.is_new).length
+  const found = new Set(stored.map((r) => r.voter_id))
+  const missing = ids.filter((id) => !found.has(id))
+  if (missing.length > 0) {
+    const again = await db.query<VoteRow>(
+      `SELECT ${STORED_VOTE_SELECT}
+       FROM votes vo JOIN voters v USING (voter_id) JOIN candidates c USING (candidate_id)
+       WHERE vo.voter_id = ANY($1::text[])`,
+      [missing],
+    )
+    for (const row of again.rows) {
+      stored.push(row)
+      found.add(row.voter_id)
+    }
+  }
+  return {votes: stored.map(nestAddress), inserted, unknown: ids.filter((id) => !found.has(id))}
 }

@@ -44,8 +44,14 @@ export interface MemberWork {
   chunkSize?: (inFlight: number) => number
   /** Retries of a whole chunk (which must then be idempotent); none when omitted. */
   retry?: ChunkRetry
-  /** One chunk: the stage's work. It resolves (and commits) the offsets it is done with. */
-  process: (chunk: KafkaMessage[], payload: EachBatchPayload) => Promise<void>
+  /**
+   * One chunk: the stage's work. It resolves (and commits) the offsets it is done with.
+   * `next` is the chunk that will follow it in this batch (same partition), when the stage's
+   * size at this moment says so: a stage may start work on it early (vote stores it in Postgres
+   * while this chunk's Kafka transaction runs). It is a hint: the chunk that really comes next
+   * may differ (a retry, a stop, another size), and the stage must check.
+   */
+  process: (chunk: KafkaMessage[], payload: EachBatchPayload, next?: KafkaMessage[]) => Promise<void>
 }
 
 /**
@@ -107,7 +113,9 @@ export class GroupMember {
         const chunk = messages.slice(i, i + size)
         this.inFlight += chunk.length
         try {
-          if (!(await this.attempt(chunk, payload, work))) {
+          const nextSize = Math.min(messages.length - i - size, work.chunkSize?.(this.inFlight) ?? Infinity)
+          const next = nextSize > 0 ? messages.slice(i + size, i + size + nextSize) : undefined
+          if (!(await this.attempt(chunk, payload, work, next))) {
             // Unresolved, the rest of the batch is fetched again; a heartbeat (a rebalance
             // error, or a confirmation of this generation) lets the group speak first.
             await new Promise((resolve) => setTimeout(resolve, 250))
@@ -125,11 +133,11 @@ export class GroupMember {
   }
 
   /** One chunk under the retry policy (retry.ts); false when it was abandoned because this member was fenced. */
-  private async attempt(chunk: KafkaMessage[], payload: EachBatchPayload, work: MemberWork): Promise<boolean> {
+  private async attempt(chunk: KafkaMessage[], payload: EachBatchPayload, work: MemberWork, next?: KafkaMessage[]): Promise<boolean> {
     // Fenced: this member may no longer own the partition; the chunk is left to whoever does.
     const fenced = (error: unknown) => error instanceof FencedError || isFencingError(error)
     try {
-      await retry(() => work.process(chunk, payload), {
+      await retry(() => work.process(chunk, payload, next), {
         attempts: work.retry?.attempts ?? 1,
         retriable: (error) => !fenced(error) && (work.retry?.retriable(error) ?? false),
         signal: this.signal,

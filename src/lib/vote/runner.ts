@@ -2,12 +2,11 @@ import type {EachBatchPayload, Kafka, KafkaMessage, Producer} from 'kafkajs'
 import type pg from 'pg'
 
 import {isolateDataErrors} from '../db/isolate.js'
-import {withTransaction} from '../db/pool.js'
 import {loadCandidates} from '../election/candidates.js'
 import {castVotes, type Ballot, type VoteRecord} from '../election/votes.js'
 import {configError, describeCause, unavailableError} from '../errors.js'
 import {isKafkaJsError} from '../kafka/causes.js'
-import {PartitionProducers} from '../kafka/fencing.js'
+import {PartitionProducers, type AcquiredProducer} from '../kafka/fencing.js'
 import {GroupMember} from '../kafka/member.js'
 import {deadLetter, rejectedRecord, type Rejected} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
@@ -43,6 +42,14 @@ export interface VoteStats {
   stopReason: string | null
 }
 
+/** A chunk's Postgres half, ready for its Kafka transaction. */
+interface Prepared {
+  acquired: AcquiredProducer
+  votes: VoteRecord[]
+  inserted: number
+  rejected: Rejected[]
+}
+
 /** A chunk is retried as a whole for up to about two minutes (broker or Postgres restarts). */
 const CHUNK_ATTEMPTS = 25
 
@@ -74,7 +81,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     stopSignal: options.stopSignal,
     tuning: {maxBytesPerPartition: 2 * 1024 * 1024, maxWaitTimeInMs: 200},
     // The token bucket is shared, so the rate holds across partitions processed side by side.
-    partitionsConsumedConcurrently: 3,
+    partitionsConsumedConcurrently: 6,
     logger: options.logger ?? silentLogger,
     metrics,
   })
@@ -108,7 +115,8 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   const store = async (ballots: Array<{ballot: Ballot; message: KafkaMessage}>, rejected: Rejected[]) => {
     const {results, refused} = await isolateDataErrors(ballots, async (part) => ({
       part,
-      stored: await retry(() => withTransaction(pool, (client) => castVotes(client, part.map((p) => p.ballot))), {signal: member.signal, onRetry: metrics.retried}),
+      // One statement (insert and read-back), atomic on its own: no explicit transaction.
+      stored: await retry(() => castVotes(pool, part.map((p) => p.ballot)), {signal: member.signal, onRetry: metrics.retried}),
     }))
     for (const {item, reason} of refused) rejected.push(rejectedRecord(item.message, {reason, category: 'postgres_rejected'}))
     for (const {part, stored} of results) {
@@ -120,37 +128,99 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
 
   const choose = ({voter_id, state, age}: {voter_id: string; state: string; age: number}) => candidates[preferences.choose(voter_id, state, age)]!.candidate_id
 
-  const processChunk = async (chunk: KafkaMessage[], payload: EachBatchPayload) => {
-    const {batch} = payload
-    // The producer first: a new one fences any earlier owner of the partition and tells what it committed.
-    const {producer, committedOffset} = await producers.acquire(batch.partition)
-    const messages = chunk.filter((m) => BigInt(m.offset) >= committedOffset)
-    const last = chunk[chunk.length - 1]!
-    if (messages.length > 0) {
-      // Tokens first: a vote's voting_time is when it is cast, not when it started waiting for the rate.
-      await bucket?.take(messages.length)
-      const {ballots, rejected} = ballotsOf(messages, choose, new Date().toISOString())
-      const stored = ballots.length ? await store(ballots, rejected) : {votes: [], inserted: 0}
+  /**
+   * The Postgres half of a chunk: the records the partition's producer has not committed yet,
+   * their votes stored and read back. Built for one acquired producer: its committed offset
+   * decided which records count, so it is published only through that same producer.
+   */
+  const prepare = async (chunk: KafkaMessage[], acquired: AcquiredProducer): Promise<Prepared> => {
+    const messages = chunk.filter((m) => BigInt(m.offset) >= acquired.committedOffset)
+    if (messages.length === 0) return {acquired, votes: [], inserted: 0, rejected: []}
+    // Tokens first: a vote's voting_time is when it is cast, not when it started waiting for the rate.
+    await bucket?.take(messages.length)
+    const {ballots, rejected} = ballotsOf(messages, choose, new Date().toISOString())
+    const stored = ballots.length ? await store(ballots, rejected) : {votes: [], inserted: 0}
+    return {acquired, ...stored, rejected}
+  }
+
+  /** The chunk's Kafka transaction, through the producer it was prepared for; a failed producer is replaced. */
+  const publish = async (topic: string, partition: number, prepared: Prepared, lastOffset: string) => {
+    const {acquired, votes, inserted, rejected} = prepared
+    if (votes.length > 0 || rejected.length > 0) {
       try {
-        await publishChunk(producer, batch.topic, batch.partition, stored.votes, rejected, String(Number(last.offset) + 1))
+        await publishChunk(acquired.producer, topic, partition, votes, rejected, String(Number(lastOffset) + 1))
       } catch (error) {
-        await producers.discard(batch.partition, error)
+        await producers.discard(partition, error)
         throw error
       }
-      stats.votes += stored.votes.length
-      stats.newVotes += stored.inserted
+      stats.votes += votes.length
+      stats.newVotes += inserted
       stats.deadLettered += rejected.length
-      metrics.votesCast.inc(stored.votes.length)
-      metrics.votesNew.inc(stored.inserted)
+      metrics.votesCast.inc(votes.length)
+      metrics.votesNew.inc(inserted)
       metrics.deadLettered(rejected)
     }
+    done.set(partition, {acquired, lastOffset})
+  }
+
+  /**
+   * Per partition, the next chunk's Postgres half, started while this chunk's Kafka transaction
+   * runs (see processChunk). Stored early is safe: it is crash window 2 of docs/architecture.md
+   * (stored, not published; consumed again and republished from Postgres). A clean stop
+   * publishes it still (see flushAhead), so a stopped run leaves no vote unpublished.
+   */
+  const ahead = new Map<number, {after: string; first: string; last: string; prepared: Promise<Prepared | undefined>}>()
+  const pending = new Set<Promise<unknown>>()
+  /** Per partition, the producer of the last committed chunk and that chunk's last offset. */
+  const done = new Map<number, {acquired: AcquiredProducer; lastOffset: string}>()
+  // --max-votes: nothing stored beyond the budget, so no work ahead.
+  const lookAhead = options.maxVotes === undefined
+
+  const processChunk = async (chunk: KafkaMessage[], payload: EachBatchPayload, next?: KafkaMessage[]) => {
+    const {batch} = payload
+    const last = chunk[chunk.length - 1]!
+    const early = ahead.get(batch.partition)
+    ahead.delete(batch.partition)
+    // The producer first: a new one fences any earlier owner of the partition and tells what it committed.
+    const acquired = await producers.acquire(batch.partition)
+    let prepared = early && early.first === chunk[0]!.offset && early.last === last.offset ? await early.prepared : undefined
+    // Prepared for another producer (replaced since, so its committed offset may have moved), or not at all: now.
+    if (prepared?.acquired !== acquired) prepared = await prepare(chunk, acquired)
+    if (lookAhead && next?.length && !member.signal.aborted) {
+      const work = prepare(next, acquired).catch(() => undefined)
+      ahead.set(batch.partition, {after: last.offset, first: next[0]!.offset, last: next[next.length - 1]!.offset, prepared: work})
+      pending.add(work)
+      void work.finally(() => pending.delete(work))
+    }
+    // Transactions of one producer stay sequential: this chunk's commits before the next one's begins.
+    await publish(batch.topic, batch.partition, prepared, last.offset)
     payload.resolveOffset(last.offset)
     options.onProgress?.(snapshot())
+  }
+
+  /**
+   * On a clean stop, the work ahead that directly follows a committed chunk of the same producer
+   * is published too (its own transaction, with its offsets), so no vote stays stored but
+   * unpublished. Anything else (the chunk before it failed, the producer was replaced or fenced)
+   * is left: its voters are consumed again and their stored votes republished.
+   */
+  const flushAhead = async () => {
+    const entries = [...ahead]
+    ahead.clear()
+    for (const [partition, early] of entries) {
+      const prepared = await early.prepared
+      const before = done.get(partition)
+      if (!prepared || before?.acquired !== prepared.acquired || before.lastOffset !== early.after) continue
+      await publish(names.voters, partition, prepared, early.last).catch(() => {})
+    }
   }
 
   await member.run({
     start: () => admin.connect(),
     stop: async () => {
+      if (!member.lifecycle.error) await flushAhead()
+      // Work ahead still storing finishes first (its votes are stored, not published: window 2).
+      await Promise.all(pending)
       await producers.disconnectAll()
       await admin.disconnect().catch(() => {})
     },

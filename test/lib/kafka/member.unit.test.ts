@@ -57,6 +57,20 @@ describe('GroupMember: the batch loop', () => {
     assert.deepEqual(whole, [5])
   })
 
+  it('tells the stage which chunk comes next in the batch, none after the last', async () => {
+    const {m} = member()
+    const seen: Array<[string[], string[] | undefined]> = []
+    await runBatch(m, batch(5).payload, {
+      chunkSize: () => 2,
+      process: async (chunk, _payload, next) => void seen.push([chunk.map((c) => c.offset), next?.map((c) => c.offset)]),
+    })
+    assert.deepEqual(seen, [
+      [['0', '1'], ['2', '3']],
+      [['2', '3'], ['4']],
+      [['4'], undefined],
+    ])
+  })
+
   it('stops (max) when the stage\'s budget is spent', async () => {
     const {m} = member()
     let done = 0
