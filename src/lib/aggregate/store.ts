@@ -2,6 +2,7 @@ import type pg from 'pg'
 
 import type {Rejection} from '../kafka/messages.js'
 import {ageBand} from '../election/age.js'
+import {isoTimeSql} from '../election/fields.js'
 import type {Dimension} from '../election/totals.js'
 
 export interface CountedVote {
@@ -62,26 +63,29 @@ interface ClaimRow {
  */
 export async function countVotes(client: pg.ClientBase, claims: VoteClaim[]): Promise<ClaimOutcome[]> {
   if (claims.length === 0) return []
+  // Each claim looks its voter and stored vote up by primary key (LATERAL … LIMIT 1 is never
+  // flattened, so it stays an index lookup): the cost follows the batch, never the tables. A
+  // plain join let the planner hash whole tables (a scan of votes and voters per batch).
   const {rows} = await client.query<ClaimRow>(
-    `WITH claim AS (
-       SELECT * FROM unnest($1::int[], $2::text[], $3::text[]) AS c (i, voter_id, candidate_id)
+    `WITH claim AS MATERIALIZED (
+       SELECT c.i, c.voter_id, c.candidate_id,
+              EXISTS (SELECT 1 FROM candidates ca WHERE ca.candidate_id = c.candidate_id) AS candidate_known,
+              vr.voter_id IS NOT NULL AS voter_known, vr.address_state AS state, vr.gender, vr.registered_age,
+              vo.candidate_id AS stored_candidate_id, vo.voting_time
+       FROM unnest($1::int[], $2::text[], $3::text[]) AS c (i, voter_id, candidate_id)
+       LEFT JOIN LATERAL (SELECT v.voter_id, v.address_state, v.gender, v.registered_age FROM voters v WHERE v.voter_id = c.voter_id LIMIT 1) vr ON true
+       LEFT JOIN LATERAL (SELECT v.candidate_id, v.voting_time FROM votes v WHERE v.voter_id = c.voter_id LIMIT 1) vo ON true
      ), fresh AS (
        INSERT INTO aggregator_counted_votes (voter_id)
-       SELECT DISTINCT vo.voter_id FROM claim c JOIN votes vo ON vo.voter_id = c.voter_id AND vo.candidate_id = c.candidate_id
+       SELECT DISTINCT voter_id FROM claim WHERE stored_candidate_id = candidate_id
        ORDER BY 1
        ON CONFLICT (voter_id) DO NOTHING
        RETURNING voter_id
      )
-     SELECT c.i, ca.candidate_id IS NOT NULL AS candidate_known, vr.voter_id IS NOT NULL AS voter_known,
-            vo.candidate_id AS stored_candidate_id, f.voter_id IS NOT NULL AS fresh,
-            vr.address_state AS state, vr.gender, vr.registered_age, cs.party_affiliation,
-            to_char(vo.voting_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS voting_time
+     SELECT c.i, c.candidate_known, c.voter_known, c.stored_candidate_id, c.voter_id IN (SELECT f.voter_id FROM fresh f) AS fresh,
+            c.state, c.gender, c.registered_age, cs.party_affiliation, ${isoTimeSql('c.voting_time')} AS voting_time
      FROM claim c
-     LEFT JOIN candidates ca ON ca.candidate_id = c.candidate_id
-     LEFT JOIN voters vr ON vr.voter_id = c.voter_id
-     LEFT JOIN votes vo ON vo.voter_id = c.voter_id
-     LEFT JOIN candidates cs ON cs.candidate_id = vo.candidate_id
-     LEFT JOIN fresh f ON f.voter_id = c.voter_id`,
+     LEFT JOIN candidates cs ON cs.candidate_id = c.stored_candidate_id`,
     [claims.map((_, i) => i), claims.map((c) => c.voter_id), claims.map((c) => c.candidate_id)],
   )
   const outcomes: ClaimOutcome[] = new Array(claims.length)
