@@ -55,7 +55,13 @@ const started = performance.now()
 const step = stepRunner(progress, results.errors)
 
 /** Active throughput from sampled counts; the CLI's own figure includes start-up and the idle tail. */
-function throughput(samples: Parameters<typeof rateStats>[0], count: number, cliPerSecond: number, wallSeconds: number, scale = 1): ThroughputResult {
+function throughput(
+  samples: Parameters<typeof rateStats>[0],
+  count: number,
+  cliPerSecond: number,
+  wallSeconds: number,
+  scale = 1,
+): ThroughputResult {
   const stats = rateStats(samples)
   return {
     count,
@@ -73,7 +79,11 @@ async function main(): Promise<void> {
   let pool: pg.Pool | undefined
   let databaseCreated = false
   const sampler = (group: string, topic: string, everyMs: number, label: string) =>
-    new Sampler(() => probe!.committed(group, topic), everyMs, (s) => progress.detail(`${label}: ${s.v.toLocaleString('en-US')}`))
+    new Sampler(
+      () => probe!.committed(group, topic),
+      everyMs,
+      (s) => progress.detail(`${label}: ${s.v.toLocaleString('en-US')}`),
+    )
 
   const cleanup = async () => {
     stopAllChildren()
@@ -111,21 +121,32 @@ async function main(): Promise<void> {
 
     // 2. register-voters: the CLI's voters/s, peak RSS from /proc/<pid>/status VmHWM.
     await step(`register-voters --count ${config.voters}`, async () => {
-      const r = await runCli<{count: number; votersPerSecond: number; seconds: number}>(['register-voters', '--count', String(config.voters)], env)
-      results.register = {count: r.json.count, perSecond: r.json.votersPerSecond, activeSeconds: r.json.seconds, cliPerSecond: r.json.votersPerSecond, wallSeconds: r.wallSeconds, peakRssMb: r.peakRssMb}
+      const r = await runCli<{count: number; votersPerSecond: number; seconds: number}>(
+        ['register-voters', '--count', String(config.voters)],
+        env,
+      )
+      results.register = {
+        count: r.json.count,
+        perSecond: r.json.votersPerSecond,
+        activeSeconds: r.json.seconds,
+        cliPerSecond: r.json.votersPerSecond,
+        wallSeconds: r.wallSeconds,
+        peakRssMb: r.peakRssMb,
+      }
     })
 
     // 3a. vote, unlimited, with the aggregator stopped: leaves the backlog for step 4.
     await step('vote (unlimited)', async () => {
       const s = sampler(names.groups.vote, names.voters, 250, 'voters consumed')
       await s.start()
-      const r = await runCli<{votes: number; votesPerSecond: number}>(['vote', '--exit-when-idle', config.idle], env).finally(() => s.stop())
+      const r = await runCli<{votes: number; votesPerSecond: number}>(['vote', '--exit-when-idle', config.idle], env).finally(() =>
+        s.stop(),
+      )
       results.vote = throughput(s.samples, r.json.votes, r.json.votesPerSecond, r.wallSeconds)
     })
 
     // 1. Limits, with a record the size of a real vote.
-    const recordBytes =
-      (await step('measure a vote record', () => probe!.firstRecordBytes(names.votes, `${ns}bench-peek`))) ?? 850
+    const recordBytes = (await step('measure a vote record', () => probe!.firstRecordBytes(names.votes, `${ns}bench-peek`))) ?? 850
     Object.assign(config, {recordBytes})
     const classpath = await step('resolve Kafka tools classpath', () => kafkaClasspath(stateDir()))
     const perfTopic = `${ns}bench-perf`
@@ -142,7 +163,10 @@ async function main(): Promise<void> {
     const votes = results.vote?.count ?? 0
     await step(`kafkajs produce ${config.perfRecords} x ${recordBytes} B (idempotent, acks=all)`, async () => {
       await probe!.createTopic(`${ns}bench-kafkajs-produce`, 6)
-      results.limits.kafkajs = {...results.limits.kafkajs, produce: await measureProduce(probe!.kafka, `${ns}bench-kafkajs-produce`, config.perfRecords, Buffer.alloc(recordBytes, 'x'))}
+      results.limits.kafkajs = {
+        ...results.limits.kafkajs,
+        produce: await measureProduce(probe!.kafka, `${ns}bench-kafkajs-produce`, config.perfRecords, Buffer.alloc(recordBytes, 'x')),
+      }
     })
     if (votes > 0) {
       await step(`kafkajs consume + JSON.parse ${votes} votes`, async () => {
@@ -150,7 +174,10 @@ async function main(): Promise<void> {
       })
       await step(`kafkajs transactional loop ${votes} votes (sendOffsets per 1,000)`, async () => {
         await probe!.createTopic(`${ns}bench-kafkajs-txn`, 6)
-        results.limits.kafkajs = {...results.limits.kafkajs, transactional: await measureTransactional(probe!.kafka, names.votes, `${ns}bench-kafkajs-txn`, votes, 6)}
+        results.limits.kafkajs = {
+          ...results.limits.kafkajs,
+          transactional: await measureTransactional(probe!.kafka, names.votes, `${ns}bench-kafkajs-txn`, votes, 6),
+        }
       })
     }
     await step(`Postgres COPY ${config.voters} voter rows`, async () => {
@@ -162,18 +189,32 @@ async function main(): Promise<void> {
     await step(`aggregate (backlog of ${results.vote?.count ?? '?'} votes)`, async () => {
       const s = sampler(names.groups.aggregate, names.votes, 250, 'vote offsets committed')
       await s.start()
-      const r = await runCli<{consumed: number; votesPerSecond: number}>(['aggregate', '--exit-when-idle', config.idle], env).finally(() => s.stop())
+      const r = await runCli<{consumed: number; votesPerSecond: number}>(['aggregate', '--exit-when-idle', config.idle], env).finally(() =>
+        s.stop(),
+      )
       const offsets = s.samples[s.samples.length - 1]!.v - s.samples[0]!.v
-      results.aggregate = throughput(s.samples, r.json.consumed, r.json.votesPerSecond, r.wallSeconds, offsets > 0 ? r.json.consumed / offsets : 1)
+      results.aggregate = throughput(
+        s.samples,
+        r.json.consumed,
+        r.json.votesPerSecond,
+        r.wallSeconds,
+        offsets > 0 ? r.json.consumed / offsets : 1,
+      )
     })
 
     // Fresh voters (another seed) for every latency and rate run, registered up front.
-    const fresh = Math.ceil(1.05 * (config.rates.reduce((a, r) => a + r * config.rateSeconds, 0) + config.latencyRates.reduce((a, r) => a + r * config.latencySeconds, 0)))
+    const fresh = Math.ceil(
+      1.05 *
+        (config.rates.reduce((a, r) => a + r * config.rateSeconds, 0) +
+          config.latencyRates.reduce((a, r) => a + r * config.latencySeconds, 0)),
+    )
     await step(`register ${fresh} more voters`, () => runCli(['register-voters', '--count', String(fresh), '--seed', '7'], env))
     // 5. Latency: aggregate (no exit flag) alongside vote --rate; SIGTERM makes it print its summary.
     // Step 4 counted every vote so far, so the aggregator's latency histogram holds only these runs' votes.
     const uncounted = async () => {
-      const {rows} = await pool!.query<{lag: string}>('SELECT (SELECT count(*) FROM votes) - (SELECT count(*) FROM aggregator_counted_votes) AS lag')
+      const {rows} = await pool!.query<{lag: string}>(
+        'SELECT (SELECT count(*) FROM votes) - (SELECT count(*) FROM aggregator_counted_votes) AS lag',
+      )
       return Number(rows[0]?.lag)
     }
     const caughtUp = async () => {
@@ -202,9 +243,20 @@ async function main(): Promise<void> {
       await step(`vote --rate ${rate} --duration ${config.rateSeconds}s`, async () => {
         const s = sampler(names.groups.vote, names.voters, 100, `votes at ${rate}/s`)
         await s.start()
-        const r = await runCli<{votes: number; votesPerSecond: number}>(['vote', '--rate', String(rate), '--duration', `${config.rateSeconds}s`], env).finally(() => s.stop())
+        const r = await runCli<{votes: number; votesPerSecond: number}>(
+          ['vote', '--rate', String(rate), '--duration', `${config.rateSeconds}s`],
+          env,
+        ).finally(() => s.stop())
         const stats = rateStats(s.samples)
-        results.rates.push({target: rate, seconds: config.rateSeconds, votes: r.json.votes, mean: stats?.mean ?? 0, worstWindow: stats?.worstWindow ?? null, bestWindow: stats?.bestWindow ?? null, cliVotesPerSecond: r.json.votesPerSecond})
+        results.rates.push({
+          target: rate,
+          seconds: config.rateSeconds,
+          votes: r.json.votes,
+          mean: stats?.mean ?? 0,
+          worstWindow: stats?.worstWindow ?? null,
+          bestWindow: stats?.bestWindow ?? null,
+          cliVotesPerSecond: r.json.votesPerSecond,
+        })
       })
     }
   } finally {
@@ -217,7 +269,8 @@ progress.stop()
 
 // 6. Ratios to the matching limit.
 const {producer, consumer, copy} = results.limits
-const ratio = (ours: number | undefined, limit: number | undefined) => (ours && limit ? Math.round((ours / limit) * 1000) / 1000 : undefined)
+const ratio = (ours: number | undefined, limit: number | undefined) =>
+  ours && limit ? Math.round((ours / limit) * 1000) / 1000 : undefined
 results.ratios = {
   register: ratio(results.register?.perSecond, Math.min(producer?.recordsPerSecond ?? Infinity, copy?.rowsPerSecond ?? Infinity)),
   vote: ratio(results.vote?.perSecond, producer?.recordsPerSecond),
@@ -235,6 +288,10 @@ await writeFile(file, `${JSON.stringify(results, null, 2)}\n`)
 console.log(renderTable(results))
 console.log(`${results.mode} run in ${results.seconds} s; results: ${path.relative(process.cwd(), file)}`)
 const busy = Math.max(Number(results.machine.loadAverageAtStart), Number(results.machine.loadAverageAtEnd))
-if (busy > Number(results.machine.nproc)) console.log(`NOTE: load average ${busy} > ${results.machine.nproc} CPUs: other processes shared the machine; figures are lower than on an idle one.`)
+if (busy > Number(results.machine.nproc))
+  console.log(
+    `NOTE: load average ${busy} > ${results.machine.nproc} CPUs: other processes shared the machine; ` +
+      'figures are lower than on an idle one.',
+  )
 for (const e of results.errors) console.log(`FAILED ${e.step}: ${e.error}`)
 process.exitCode = results.errors.length ? 1 : 0

@@ -55,7 +55,14 @@ interface DrainResult {
   /** Each process as it reported itself (its count, its seconds including start-up and idle tail). */
   members: Array<{count: number; seconds: number; cliPerSecond: number; cpuSeconds: number | null; peakRssMb: number | null}>
   /** CPU seconds over the wall window, and the same as average cores busy. */
-  cpuSeconds: {node: number; postgres: number | null; kafka: number | null; harness: number; machineBusy: number | null; other: number | null}
+  cpuSeconds: {
+    node: number
+    postgres: number | null
+    kafka: number | null
+    harness: number
+    machineBusy: number | null
+    other: number | null
+  }
   cores: {node: number; postgres: number | null; kafka: number | null; machineBusy: number | null; other: number | null}
   /** CPU milliseconds per vote, over the wall window. */
   cpuMsPerVote: {node: number; postgres: number | null; kafka: number | null}
@@ -89,7 +96,8 @@ function topicBytesOnDisk(topic: string): number | undefined {
     for (const dir of readdirSync(dataDir)) {
       if (!dir.startsWith(`${topic}-`) || !/^\d+$/.test(dir.slice(topic.length + 1))) continue
       found = true
-      for (const file of readdirSync(path.join(dataDir, dir))) if (file.endsWith('.log')) total += statSync(path.join(dataDir, dir, file)).size
+      for (const file of readdirSync(path.join(dataDir, dir)))
+        if (file.endsWith('.log')) total += statSync(path.join(dataDir, dir, file)).size
     }
   } catch {
     return undefined
@@ -111,7 +119,8 @@ async function main(): Promise<void> {
     await pool?.end().catch(() => {})
     if (probe) await probe.deleteNamespace(ns).catch((e) => progress.warn(`deleting topics ${ns}*: ${errorMessage(e)}`))
     await probe?.disconnect().catch(() => {})
-    if (databaseCreated) await dropDatabase(services!.adminUrl, database).catch((e) => progress.warn(`dropping ${database}: ${errorMessage(e)}`))
+    if (databaseCreated)
+      await dropDatabase(services!.adminUrl, database).catch((e) => progress.warn(`dropping ${database}: ${errorMessage(e)}`))
   }
   process.once('exit', stopAllChildren)
   process.once('SIGINT', () => {
@@ -124,7 +133,12 @@ async function main(): Promise<void> {
       `SELECT xact_commit AS commits, tup_inserted AS inserted, tup_updated AS updated, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS wal
        FROM pg_stat_database WHERE datname = current_database()`,
     )
-    return {commits: Number(rows[0]!.commits), inserted: Number(rows[0]!.inserted), updated: Number(rows[0]!.updated), wal: Number(rows[0]!.wal)}
+    return {
+      commits: Number(rows[0]!.commits),
+      inserted: Number(rows[0]!.inserted),
+      updated: Number(rows[0]!.updated),
+      wal: Number(rows[0]!.wal),
+    }
   }
 
   /**
@@ -132,8 +146,19 @@ async function main(): Promise<void> {
    * comes from the group's committed offsets, sampled every 250 ms from the first move to the
    * final value; `votesPerOffset` corrects for transaction markers among the offsets.
    */
-  const drain = async (command: 'vote' | 'aggregate', k: number, group: string, topic: string, votes: number, votesPerOffset: number): Promise<DrainResult> => {
-    const sampler = new Sampler(() => probe!.committed(group, topic), 250, (s) => progress.detail(`${command} x${k}: offsets ${s.v.toLocaleString('en-US')}`))
+  const drain = async (
+    command: 'vote' | 'aggregate',
+    k: number,
+    group: string,
+    topic: string,
+    votes: number,
+    votesPerOffset: number,
+  ): Promise<DrainResult> => {
+    const sampler = new Sampler(
+      () => probe!.committed(group, topic),
+      250,
+      (s) => progress.detail(`${command} x${k}: offsets ${s.v.toLocaleString('en-US')}`),
+    )
     await sampler.start()
     // Postgres stats are flushed by backends at most once a second: let the previous run's settle.
     await new Promise((resolve) => setTimeout(resolve, 1500))
@@ -193,7 +218,13 @@ async function main(): Promise<void> {
         peakRssMb: o.peakRssMb,
       })),
       cpuSeconds: {node: round(node, 2), postgres: pgCpu, kafka: kafkaCpu, harness, machineBusy, other},
-      cores: {node: round(node / wallSeconds, 2), postgres: perWall(pgCpu), kafka: perWall(kafkaCpu), machineBusy: perWall(machineBusy), other: perWall(other)},
+      cores: {
+        node: round(node / wallSeconds, 2),
+        postgres: perWall(pgCpu),
+        kafka: perWall(kafkaCpu),
+        machineBusy: perWall(machineBusy),
+        other: perWall(other),
+      },
       cpuMsPerVote: {node: round((node * 1000) / votes, 4), postgres: perVote(pgCpu), kafka: perVote(kafkaCpu)},
       postgres: {
         commitsPerSecond: round((after.commits - before.commits) / activeSeconds),
@@ -208,7 +239,11 @@ async function main(): Promise<void> {
     const ready = await step('build, services up, fresh database and namespace', async () => {
       services = await servicesUp()
       if (!hasProc()) progress.warn('no /proc: CPU figures are left out')
-      Object.assign(results.machine, {kafka: services.kafka.version, postgres: services.postgres.version, kafkaBrokers: services.kafka.address})
+      Object.assign(results.machine, {
+        kafka: services.kafka.version,
+        postgres: services.postgres.version,
+        kafkaBrokers: services.kafka.address,
+      })
       await createDatabase(services.adminUrl, database)
       databaseCreated = true
       const databaseUrl = withDatabase(services.adminUrl, database)
@@ -230,7 +265,10 @@ async function main(): Promise<void> {
     let registeredVoters = 0
     for (const [i, k] of config.processes.entries()) {
       const registered = await step(`register-voters --count ${config.voters} --seed ${42 + i}`, async () => {
-        const r = await runCli<{votersPerSecond: number; seconds: number}>(['register-voters', '--count', String(config.voters), '--seed', String(42 + i)], env)
+        const r = await runCli<{votersPerSecond: number; seconds: number}>(
+          ['register-voters', '--count', String(config.voters), '--seed', String(42 + i)],
+          env,
+        )
         results.register.push({votersPerSecond: r.json.votersPerSecond, seconds: r.json.seconds})
         registeredVoters += config.voters
         return true
@@ -293,16 +331,49 @@ await mkdir(dir, {recursive: true})
 const file = path.join(dir, `scaling-${stamp}.json`)
 await writeFile(file, `${JSON.stringify(results, null, 2)}\n`)
 
-const n = (x: number | null | undefined, digits = 0) => (x === null || x === undefined ? '-' : x.toLocaleString('en-US', {maximumFractionDigits: digits, minimumFractionDigits: digits}))
+const n = (x: number | null | undefined, digits = 0) =>
+  x === null || x === undefined ? '-' : x.toLocaleString('en-US', {maximumFractionDigits: digits, minimumFractionDigits: digits})
 const table = new Table({
-  head: ['run', 'load', 'active s', 'votes/s', 'per process', 'node cores', 'postgres cores', 'kafka cores', 'machine busy', 'other', 'PG commits/s', 'PG rows ins/s', 'WAL B/vote'],
+  head: [
+    'run',
+    'load',
+    'active s',
+    'votes/s',
+    'per process',
+    'node cores',
+    'postgres cores',
+    'kafka cores',
+    'machine busy',
+    'other',
+    'PG commits/s',
+    'PG rows ins/s',
+    'WAL B/vote',
+  ],
   style: process.stdout.isTTY ? undefined : {head: [], border: []},
 })
 for (const r of results.runs) {
-  table.push([`${r.command} x${r.processes}`, n(r.loadAverage, 1), n(r.activeSeconds, 1), n(r.votesPerSecond), n(r.votesPerSecondPerProcess), n(r.cores.node, 2), n(r.cores.postgres, 2), n(r.cores.kafka, 2), n(r.cores.machineBusy, 2), n(r.cores.other, 2), n(r.postgres.commitsPerSecond), n(r.postgres.rowsInsertedPerSecond), n(r.postgres.walBytesPerVote)])
+  table.push([
+    `${r.command} x${r.processes}`,
+    n(r.loadAverage, 1),
+    n(r.activeSeconds, 1),
+    n(r.votesPerSecond),
+    n(r.votesPerSecondPerProcess),
+    n(r.cores.node, 2),
+    n(r.cores.postgres, 2),
+    n(r.cores.kafka, 2),
+    n(r.cores.machineBusy, 2),
+    n(r.cores.other, 2),
+    n(r.postgres.commitsPerSecond),
+    n(r.postgres.rowsInsertedPerSecond),
+    n(r.postgres.walBytesPerVote),
+  ])
 }
 console.log(table.toString())
 console.log(`sizes: ${JSON.stringify(results.sizes)}`)
-console.log(`${config.voters} voters per vote run in ${results.seconds} s; load average ${results.machine.loadAverageAtStart} → ${results.machine.loadAverageAtEnd} on ${results.machine.nproc} CPUs; results: ${path.relative(process.cwd(), file)}`)
+console.log(
+  `${config.voters} voters per vote run in ${results.seconds} s; ` +
+    `load average ${results.machine.loadAverageAtStart} → ${results.machine.loadAverageAtEnd} on ${results.machine.nproc} CPUs; ` +
+    `results: ${path.relative(process.cwd(), file)}`,
+)
 for (const e of results.errors) console.log(`FAILED ${e.step}: ${e.error}`)
 process.exitCode = results.errors.length ? 1 : 0

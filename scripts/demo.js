@@ -15,7 +15,11 @@ const newest = (dir) =>
   }, 0)
 
 if (!existsSync(path.join(root, 'node_modules', '@oclif', 'core'))) run('npm ci --no-audit --no-fund')
-if (!existsSync(path.join(root, 'dist', 'commands')) || newest(path.join(root, 'src')) > newest(path.join(root, 'dist'))) run('npm run build')
+if (!existsSync(path.join(root, 'dist', 'commands')) || newest(path.join(root, 'src')) > newest(path.join(root, 'dist')))
+  run('npm run build')
 
-const result = spawnSync(process.execPath, [path.join(root, 'bin', 'run.js'), 'demo', ...process.argv.slice(2)], {cwd: root, stdio: 'inherit'})
+const result = spawnSync(process.execPath, [path.join(root, 'bin', 'run.js'), 'demo', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+})
 process.exit(result.status ?? 1)

@@ -54,7 +54,12 @@ export function startCli<T>(args: string[], env: NodeJS.ProcessEnv): Running<T> 
         return reject(new Error(`${label} exited ${code ?? signal} without JSON: ${(stderr || stdout).trim().slice(0, 1000)}`))
       }
       if (code !== 0) return reject(new Error(`${label} exited ${code ?? signal}: ${JSON.stringify(json).slice(0, 1000)}`))
-      resolve({json, code, wallSeconds: Math.round(performance.now() - started) / 1000, peakRssMb: peakKb === undefined ? null : Math.round(peakKb / 1024)})
+      resolve({
+        json,
+        code,
+        wallSeconds: Math.round(performance.now() - started) / 1000,
+        peakRssMb: peakKb === undefined ? null : Math.round(peakKb / 1024),
+      })
     })
   })
   result.catch(() => {}) // a failure is reported where the result is awaited, not as an unhandled rejection

@@ -17,7 +17,10 @@ function procStat(pid: number): ProcStat | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // Fields after "(comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number)
+    const f = text
+      .slice(text.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number)
     return {ppid: f[1]!, own: (f[11]! + f[12]!) / TICKS_PER_SECOND, reaped: (f[13]! + f[14]!) / TICKS_PER_SECOND}
   } catch {
     return undefined
@@ -81,7 +84,8 @@ export class CpuWatch {
     clearInterval(this.timer)
     this.sample()
     const used: Record<string, number> = {}
-    for (const [name, c] of this.counters) if (c.first !== undefined && c.last !== undefined) used[name] = Math.round((c.last - c.first) * 100) / 100
+    for (const [name, c] of this.counters)
+      if (c.first !== undefined && c.last !== undefined) used[name] = Math.round((c.last - c.first) * 100) / 100
     return used
   }
 

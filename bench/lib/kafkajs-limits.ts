@@ -25,7 +25,13 @@ const now = () => performance.now()
 const rate = (records: number, ms: number) => Math.round(records / Math.max(ms / 1000, 0.001))
 
 /** Sends `records` copies of `value` (keys spread over the partitions) in batches of `batch`. */
-export async function measureProduce(kafka: Kafka, topic: string, records: number, value: Buffer, batch = 1000): Promise<KafkajsLimits['produce']> {
+export async function measureProduce(
+  kafka: Kafka,
+  topic: string,
+  records: number,
+  value: Buffer,
+  batch = 1000,
+): Promise<KafkajsLimits['produce']> {
   const producer = kafka.producer({idempotent: true, maxInFlightRequests: 1})
   await producer.connect()
   try {
@@ -82,7 +88,12 @@ async function drain(
   }
 }
 
-export async function measureConsumeParse(kafka: Kafka, topic: string, records: number, partitions: number): Promise<KafkajsLimits['consumeParse']> {
+export async function measureConsumeParse(
+  kafka: Kafka,
+  topic: string,
+  records: number,
+  partitions: number,
+): Promise<KafkajsLimits['consumeParse']> {
   let parsed = 0
   const ms = await drain(kafka, topic, records, partitions, async ({batch, resolveOffset}) => {
     for (const message of batch.messages) {
@@ -94,7 +105,14 @@ export async function measureConsumeParse(kafka: Kafka, topic: string, records: 
   return {records, recordsPerSecond: rate(records, ms)}
 }
 
-export async function measureTransactional(kafka: Kafka, input: string, output: string, records: number, partitions: number, chunk = 1000): Promise<KafkajsLimits['transactional']> {
+export async function measureTransactional(
+  kafka: Kafka,
+  input: string,
+  output: string,
+  records: number,
+  partitions: number,
+  chunk = 1000,
+): Promise<KafkajsLimits['transactional']> {
   const groupId = `${input}-limit-${randomUUID()}`
   const producers = new Map<number, Producer>()
   const producerFor = async (partition: number) => {
@@ -107,19 +125,29 @@ export async function measureTransactional(kafka: Kafka, input: string, output: 
     return producer
   }
   try {
-    const ms = await drain(kafka, input, records, partitions, async ({batch, resolveOffset, heartbeat}) => {
-      const producer = await producerFor(batch.partition)
-      for (let i = 0; i < batch.messages.length; i += chunk) {
-        const slice = batch.messages.slice(i, i + chunk)
-        const transaction = await producer.transaction()
-        await transaction.send({topic: output, acks: -1, messages: slice.map((m) => ({key: m.key, value: m.value}))})
-        const next = (BigInt(slice.at(-1)!.offset) + 1n).toString()
-        await transaction.sendOffsets({consumerGroupId: groupId, topics: [{topic: input, partitions: [{partition: batch.partition, offset: next}]}]})
-        await transaction.commit()
-        resolveOffset(slice.at(-1)!.offset)
-        await heartbeat()
-      }
-    }, groupId)
+    const ms = await drain(
+      kafka,
+      input,
+      records,
+      partitions,
+      async ({batch, resolveOffset, heartbeat}) => {
+        const producer = await producerFor(batch.partition)
+        for (let i = 0; i < batch.messages.length; i += chunk) {
+          const slice = batch.messages.slice(i, i + chunk)
+          const transaction = await producer.transaction()
+          await transaction.send({topic: output, acks: -1, messages: slice.map((m) => ({key: m.key, value: m.value}))})
+          const next = (BigInt(slice.at(-1)!.offset) + 1n).toString()
+          await transaction.sendOffsets({
+            consumerGroupId: groupId,
+            topics: [{topic: input, partitions: [{partition: batch.partition, offset: next}]}],
+          })
+          await transaction.commit()
+          resolveOffset(slice.at(-1)!.offset)
+          await heartbeat()
+        }
+      },
+      groupId,
+    )
     return {records, recordsPerSecond: rate(records, ms), chunk}
   } finally {
     await Promise.all([...producers.values()].map((p) => p.disconnect().catch(() => {})))

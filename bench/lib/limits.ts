@@ -51,10 +51,25 @@ async function java(classpath: string, main: string, args: string[]): Promise<st
   return stdout
 }
 
-export async function producerPerf(classpath: string, brokers: string, topic: string, records: number, recordBytes: number): Promise<ProducerLimit> {
+export async function producerPerf(
+  classpath: string,
+  brokers: string,
+  topic: string,
+  records: number,
+  recordBytes: number,
+): Promise<ProducerLimit> {
   const out = await java(classpath, 'org.apache.kafka.tools.ProducerPerformance', [
-    '--topic', topic, '--num-records', String(records), '--record-size', String(recordBytes), '--throughput', '-1',
-    '--producer-props', `bootstrap.servers=${brokers}`, 'acks=all',
+    '--topic',
+    topic,
+    '--num-records',
+    String(records),
+    '--record-size',
+    String(recordBytes),
+    '--throughput',
+    '-1',
+    '--producer-props',
+    `bootstrap.servers=${brokers}`,
+    'acks=all',
   ])
   // The last line is the total: "N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, ..., P ms 99th, ..."
   const total = out.trim().split('\n').pop() ?? ''
@@ -70,12 +85,30 @@ export async function producerPerf(classpath: string, brokers: string, topic: st
   }
 }
 
-export async function consumerPerf(classpath: string, brokers: string, topic: string, messages: number, group: string): Promise<ConsumerLimit> {
+export async function consumerPerf(
+  classpath: string,
+  brokers: string,
+  topic: string,
+  messages: number,
+  group: string,
+): Promise<ConsumerLimit> {
   const out = await java(classpath, 'org.apache.kafka.tools.ConsumerPerformance', [
-    '--bootstrap-server', brokers, '--topic', topic, '--messages', String(messages), '--group', group, '--timeout', '30000',
+    '--bootstrap-server',
+    brokers,
+    '--topic',
+    topic,
+    '--messages',
+    String(messages),
+    '--group',
+    group,
+    '--timeout',
+    '30000',
   ])
   // A header line of comma-separated names, then one line of values.
-  const lines = out.trim().split('\n').filter((l) => l.includes(','))
+  const lines = out
+    .trim()
+    .split('\n')
+    .filter((l) => l.includes(','))
   const header = lines.find((l) => l.includes('nMsg.sec'))
   const values = lines[lines.length - 1]
   if (!header || !values || values === header) throw new Error(`unexpected ConsumerPerformance output: ${out.trim()}`)
@@ -97,9 +130,12 @@ export async function copyVoters(databaseUrl: string, rows: number): Promise<Cop
   await client.connect()
   try {
     const chunks: Buffer[] = []
-    await pipeline(client.query(copyTo(`COPY (SELECT * FROM voters LIMIT ${Math.floor(rows)}) TO STDOUT`)), async (source: AsyncIterable<Buffer>) => {
-      for await (const chunk of source) chunks.push(chunk)
-    })
+    await pipeline(
+      client.query(copyTo(`COPY (SELECT * FROM voters LIMIT ${Math.floor(rows)}) TO STDOUT`)),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) chunks.push(chunk)
+      },
+    )
     const bytes = chunks.reduce((n, c) => n + c.length, 0)
     const copied = chunks.reduce((n, c) => n + c.filter((b) => b === 10).length, 0)
     await client.query('DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE voters INCLUDING ALL)')

@@ -11,7 +11,12 @@ export class Progress {
   constructor(private readonly total: number) {
     if (process.stderr.isTTY) {
       this.bar = new cliProgress.SingleBar(
-        {format: 'bench [{bar}] {value}/{total} {duration_formatted} | {step} {detail}', stream: process.stderr, barsize: 20, hideCursor: true},
+        {
+          format: 'bench [{bar}] {value}/{total} {duration_formatted} | {step} {detail}',
+          stream: process.stderr,
+          barsize: 20,
+          hideCursor: true,
+        },
         cliProgress.Presets.shades_classic,
       )
       this.bar.start(total, 0, {step: 'starting', detail: ''})

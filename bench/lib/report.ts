@@ -59,28 +59,68 @@ export function renderTable(r: BenchResults): string {
   const kafkajs = r.limits.kafkajs ?? {}
   const table = new Table({head: ['measure', 'result', 'limit', 'ratio'], style: process.stdout.isTTY ? undefined : {head: [], border: []}})
   table.push(
-    [`Kafka ProducerPerformance (${producer?.recordBytes ?? '?'} B, acks=all)`, `${n(producer?.recordsPerSecond)} rec/s (${producer?.mbPerSecond ?? '-'} MB/s)`, '', ''],
+    [
+      `Kafka ProducerPerformance (${producer?.recordBytes ?? '?'} B, acks=all)`,
+      `${n(producer?.recordsPerSecond)} rec/s (${producer?.mbPerSecond ?? '-'} MB/s)`,
+      '',
+      '',
+    ],
     ['Kafka ConsumerPerformance (fetch)', `${n(consumer?.messagesPerSecond)} msg/s (${consumer?.mbPerSecond ?? '-'} MB/s)`, '', ''],
     ['Postgres COPY voter rows', `${n(copy?.rowsPerSecond)} rows/s`, '', ''],
     ['kafkajs produce (idempotent, acks=all)', `${n(kafkajs.produce?.recordsPerSecond)} rec/s`, '', ''],
     ['kafkajs consume + JSON.parse', `${n(kafkajs.consumeParse?.recordsPerSecond)} rec/s`, '', ''],
-    [`kafkajs transactional loop (sendOffsets per ${n(kafkajs.transactional?.chunk)})`, `${n(kafkajs.transactional?.recordsPerSecond)} rec/s`, '', ''],
+    [
+      `kafkajs transactional loop (sendOffsets per ${n(kafkajs.transactional?.chunk)})`,
+      `${n(kafkajs.transactional?.recordsPerSecond)} rec/s`,
+      '',
+      '',
+    ],
     [
       `register-voters --count ${n(r.register?.count)}`,
       `${n(r.register?.cliPerSecond)} voters/s, peak RSS ${n(r.register?.peakRssMb)} MB`,
       `${n(Math.min(producer?.recordsPerSecond ?? Infinity, copy?.rowsPerSecond ?? Infinity))} (min producer, COPY)`,
       pct(r.ratios.register),
     ],
-    [`vote (unlimited, ${n(r.vote?.count)} voters)`, `${n(r.vote?.perSecond)} votes/s (CLI says ${n(r.vote?.cliPerSecond)})`, `${n(producer?.recordsPerSecond)} (producer)`, pct(r.ratios.vote)],
-    ['  vote to the kafkajs transactional loop', '', `${n(kafkajs.transactional?.recordsPerSecond)} (kafkajs)`, pct(r.ratios.voteToKafkajs)],
+    [
+      `vote (unlimited, ${n(r.vote?.count)} voters)`,
+      `${n(r.vote?.perSecond)} votes/s (CLI says ${n(r.vote?.cliPerSecond)})`,
+      `${n(producer?.recordsPerSecond)} (producer)`,
+      pct(r.ratios.vote),
+    ],
+    [
+      '  vote to the kafkajs transactional loop',
+      '',
+      `${n(kafkajs.transactional?.recordsPerSecond)} (kafkajs)`,
+      pct(r.ratios.voteToKafkajs),
+    ],
   )
   for (const rate of r.rates) {
-    table.push([`vote --rate ${rate.target} (${rate.seconds} s)`, `mean ${n(rate.mean)}/s, worst 1 s ${n(rate.worstWindow)}/s, best 1 s ${n(rate.bestWindow)}/s`, `${rate.target}/s`, pct(rate.mean / rate.target)])
+    table.push([
+      `vote --rate ${rate.target} (${rate.seconds} s)`,
+      `mean ${n(rate.mean)}/s, worst 1 s ${n(rate.worstWindow)}/s, best 1 s ${n(rate.bestWindow)}/s`,
+      `${rate.target}/s`,
+      pct(rate.mean / rate.target),
+    ])
   }
-  table.push([`aggregate (backlog of ${n(r.aggregate?.count)})`, `${n(r.aggregate?.perSecond)} votes/s (CLI says ${n(r.aggregate?.cliPerSecond)})`, `${n(consumer?.messagesPerSecond)} (consumer)`, pct(r.ratios.aggregate)])
-  table.push(['  aggregate to kafkajs consume + JSON.parse', '', `${n(kafkajs.consumeParse?.recordsPerSecond)} (kafkajs)`, pct(r.ratios.aggregateToKafkajs)])
+  table.push([
+    `aggregate (backlog of ${n(r.aggregate?.count)})`,
+    `${n(r.aggregate?.perSecond)} votes/s (CLI says ${n(r.aggregate?.cliPerSecond)})`,
+    `${n(consumer?.messagesPerSecond)} (consumer)`,
+    pct(r.ratios.aggregate),
+  ])
+  table.push([
+    '  aggregate to kafkajs consume + JSON.parse',
+    '',
+    `${n(kafkajs.consumeParse?.recordsPerSecond)} (kafkajs)`,
+    pct(r.ratios.aggregateToKafkajs),
+  ])
   for (const l of r.latency) {
-    table.push([`latency voting_time → aggregate @ ${l.rate}/s`, `p50 ${n(l.p50)} ms, p99 ${n(l.p99)} ms, max ${n(l.max)} ms (${n(l.count)} votes)`, '', ''])
+    table.push([
+      `latency voting_time → aggregate @ ${l.rate}/s`,
+      `p50 ${n(l.p50)} ms, p99 ${n(l.p99)} ms, max ${n(l.max)} ms (${n(l.count)} votes)`,
+      '',
+      '',
+    ])
   }
   return table.toString()
 }

@@ -9,7 +9,11 @@ export class Sampler {
   private timer?: NodeJS.Timeout
   private pending: Promise<void> = Promise.resolve()
 
-  constructor(private readonly read: () => Promise<number>, private readonly everyMs: number, private readonly onSample?: (s: Sample) => void) {}
+  constructor(
+    private readonly read: () => Promise<number>,
+    private readonly everyMs: number,
+    private readonly onSample?: (s: Sample) => void,
+  ) {}
 
   async start(): Promise<void> {
     await this.take()

@@ -12,13 +12,20 @@ export default class Aggregate extends BaseCommand<typeof Aggregate> {
   static summary = 'Count votes live and publish totals per candidate, location, gender, age band and party.'
   static description = `Consumes votes_topic (group election-aggregator) and publishes absolute totals to the compacted aggregate topics
 (aggregated_votes_per_candidate, aggregated_turnout_by_location, ..._by_gender, ..._by_age, aggregated_party_wise_votes)
-at least every 25 ms (--publish-interval) while votes flow. Exactly once: a crash, a restart or a second aggregator never loses or double-counts a vote.`
+at least every 25 ms (--publish-interval) while votes flow.
+Exactly once: a crash, a restart or a second aggregator never loses or double-counts a vote.`
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     {description: 'Drain the backlog, then exit 0 (CI)', command: '<%= config.bin %> <%= command.id %> --exit-when-idle 5s --json'},
-    {description: 'Scale out: run a second one in another terminal; they split the partitions', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Serve Prometheus metrics (curl -s 127.0.0.1:9465/metrics)', command: '<%= config.bin %> <%= command.id %> --metrics-port 9465'},
+    {
+      description: 'Scale out: run a second one in another terminal; they split the partitions',
+      command: '<%= config.bin %> <%= command.id %>',
+    },
+    {
+      description: 'Serve Prometheus metrics (curl -s 127.0.0.1:9465/metrics)',
+      command: '<%= config.bin %> <%= command.id %> --metrics-port 9465',
+    },
   ]
 
   static flags = {
@@ -31,7 +38,10 @@ at least every 25 ms (--publish-interval) while votes flow. Exactly once: a cras
   static topicsNeeded = (topics: TopicNames) => [topics.votes, topics.deadLetter, ...Object.values(topics.aggregates)]
 
   async run(): Promise<AggregateStats> {
-    const registry = await startMetrics(this.flags, {onCleanup: (cleanup) => this.onCleanup(cleanup), note: (message) => this.note(message)})
+    const registry = await startMetrics(this.flags, {
+      onCleanup: (cleanup) => this.onCleanup(cleanup),
+      note: (message) => this.note(message),
+    })
     const pool = await this.openPool({max: 8})
     const {kafka} = await this.openKafka()
     let lastNote = 0
@@ -48,7 +58,11 @@ at least every 25 ms (--publish-interval) while votes flow. Exactly once: a cras
         this.note(`${s.counted} votes counted (${s.votesPerSecond}/s)`)
       },
     })
-    this.note(`Counted ${stats.counted} votes (${stats.duplicates} duplicates ignored, ${stats.deadLettered} dead-lettered) in ${stats.seconds.toFixed(1)} s: ${stats.votesPerSecond} votes/s; latency p50 ${stats.latencyMs.p50} ms, p99 ${stats.latencyMs.p99} ms; stopped: ${stats.stopReason}.`)
+    this.note(
+      `Counted ${stats.counted} votes (${stats.duplicates} duplicates ignored, ${stats.deadLettered} dead-lettered) ` +
+        `in ${stats.seconds.toFixed(1)} s: ${stats.votesPerSecond} votes/s; ` +
+        `latency p50 ${stats.latencyMs.p50} ms, p99 ${stats.latencyMs.p99} ms; stopped: ${stats.stopReason}.`,
+    )
     return stats
   }
 }

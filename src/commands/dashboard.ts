@@ -37,7 +37,10 @@ Shares and turnoutPct are percentages (0-100, 2 decimals); counts Postgres could
     {description: 'Re-render every 5 seconds instead of on every change', command: '<%= config.bin %> <%= command.id %> --interval 5'},
     {description: 'One snapshot as tables, for logs', command: '<%= config.bin %> <%= command.id %> --once'},
     {description: 'The leader, for scripts', command: "<%= config.bin %> <%= command.id %> --json | jq '.leader.candidate_name'"},
-    {description: 'Also serve Prometheus metrics: what the dashboard sees, and the process (curl -s 127.0.0.1:9466/metrics)', command: '<%= config.bin %> <%= command.id %> --metrics-port 9466'},
+    {
+      description: 'Also serve Prometheus metrics: what the dashboard sees, and the process (curl -s 127.0.0.1:9466/metrics)',
+      command: '<%= config.bin %> <%= command.id %> --metrics-port 9466',
+    },
   ]
 
   static flags = {
@@ -49,7 +52,10 @@ Shares and turnoutPct are percentages (0-100, 2 decimals); counts Postgres could
   async run(): Promise<Snapshot | undefined> {
     applyNoColor()
     let latest: (() => Snapshot) | undefined
-    observeDashboard(await startMetrics(this.flags, {onCleanup: (cleanup) => this.onCleanup(cleanup), note: (message) => this.note(message)}), () => latest?.())
+    observeDashboard(
+      await startMetrics(this.flags, {onCleanup: (cleanup) => this.onCleanup(cleanup), note: (message) => this.note(message)}),
+      () => latest?.(),
+    )
     if (this.flags.once || this.jsonEnabled() || !process.stdout.isTTY) {
       const pool = await this.openPool()
       const {kafka, admin} = await this.openKafka()
@@ -58,7 +64,13 @@ Shares and turnoutPct are percentages (0-100, 2 decimals); counts Postgres could
       if (!this.jsonEnabled()) this.log(renderSnapshotText(snapshot))
       return snapshot
     }
-    await runLive({settings: await this.settings(), topics: this.topics(), namespace: this.namespace(), intervalSec: this.flags.interval, onSnapshots: (read) => (latest = read)})
+    await runLive({
+      settings: await this.settings(),
+      topics: this.topics(),
+      namespace: this.namespace(),
+      intervalSec: this.flags.interval,
+      onSnapshots: (read) => (latest = read),
+    })
     return undefined
   }
 }

@@ -19,7 +19,10 @@ final snapshot and the verify result.`
   static examples = [
     '<%= config.bin %> <%= command.id %>',
     {description: 'A bigger, faster election', command: '<%= config.bin %> <%= command.id %> --voters 100000 --rate 5000'},
-    {description: 'In CI: run to completion, machine-readable verify result', command: '<%= config.bin %> <%= command.id %> --voters 2000 --rate 1000 --json'},
+    {
+      description: 'In CI: run to completion, machine-readable verify result',
+      command: '<%= config.bin %> <%= command.id %> --voters 2000 --rate 1000 --json',
+    },
     {description: 'On secured local services (SASL_SSL Kafka, TLS-only Postgres)', command: '<%= config.bin %> <%= command.id %> --secure'},
   ]
 
@@ -28,7 +31,10 @@ final snapshot and the verify result.`
     rate: Flags.integer({summary: 'Votes per second.', default: 500, min: 1}),
     seed: Flags.integer({summary: 'Seed for candidates, voters and preferences.', default: 42, min: 0}),
     candidates: Flags.integer({summary: 'Number of candidates.', default: 3, min: 1, max: 20}),
-    secure: Flags.boolean({summary: 'Start the local services secured, as `services up --secure` does (Kafka over SASL_SSL, Postgres over TLS).', default: false}),
+    secure: Flags.boolean({
+      summary: 'Start the local services secured, as `services up --secure` does (Kafka over SASL_SSL, Postgres over TLS).',
+      default: false,
+    }),
   }
 
   async run(): Promise<DemoResult> {
@@ -51,7 +57,9 @@ final snapshot and the verify result.`
         note: (message) => this.note(message),
       },
     )
-    this.note(verify.ok ? `verify: OK, ${verify.votes} votes, aggregates match Postgres.` : `verify: ${verify.differences.length} differences`)
+    this.note(
+      verify.ok ? `verify: OK, ${verify.votes} votes, aggregates match Postgres.` : `verify: ${verify.differences.length} differences`,
+    )
     // note() redacts the password: the user puts their own back in.
     this.note(`Inspect it later: ELECTION_NAMESPACE=${DEMO_NAMESPACE} DATABASE_URL='${databaseUrl}' election verify`)
     if (!verify.ok) process.exitCode = 1

@@ -20,7 +20,12 @@ Running it twice changes nothing and says so. --reset drops everything first (as
 
   static flags = {
     partitions: Flags.integer({summary: 'Partitions for voters, votes and candidates topics.', default: 6, min: 1, max: 1000}),
-    'replication-factor': Flags.integer({summary: 'Replication factor of every topic (3 or more also sets min.insync.replicas=2).', default: 1, min: 1, max: 10}),
+    'replication-factor': Flags.integer({
+      summary: 'Replication factor of every topic (3 or more also sets min.insync.replicas=2).',
+      default: 1,
+      min: 1,
+      max: 10,
+    }),
     reset: Flags.boolean({summary: 'Drop the tables and topics (all data) and create them again.', default: false}),
     force: Flags.boolean({summary: 'Do not ask before --reset.', default: false}),
   }

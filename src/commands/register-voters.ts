@@ -33,9 +33,13 @@ Streams in batches (never holds all voters in memory); re-running registers only
     fakerFor(this.flags.locale, 0) // validates the locale before anything is written
     const pool = await this.openPool()
     const {kafka} = await this.openKafka()
-    const bar = !this.jsonEnabled() && process.stderr.isTTY
-      ? new cliProgress.SingleBar({format: 'Registering voters [{bar}] {percentage}% {value}/{total} | {eta_formatted} left', stream: process.stderr}, cliProgress.Presets.shades_classic)
-      : undefined
+    const bar =
+      !this.jsonEnabled() && process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            {format: 'Registering voters [{bar}] {percentage}% {value}/{total} | {eta_formatted} left', stream: process.stderr},
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined
     bar?.start(this.flags.count, 0)
     const result = await registerVoters(pool, kafka, {
       count: this.flags.count,
@@ -45,7 +49,10 @@ Streams in batches (never holds all voters in memory); re-running registers only
       topic: this.topics().voters,
       onProgress: (done) => bar?.update(done),
     }).finally(() => bar?.stop())
-    this.note(`Registered ${result.inserted} voters (${result.existing} already there) in ${result.seconds.toFixed(1)} s: ${result.votersPerSecond} voters/s.`)
+    this.note(
+      `Registered ${result.inserted} voters (${result.existing} already there) ` +
+        `in ${result.seconds.toFixed(1)} s: ${result.votersPerSecond} voters/s.`,
+    )
     return result
   }
 }

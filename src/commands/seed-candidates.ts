@@ -12,10 +12,14 @@ export type {SeedResult} from '../lib/generate/seed-candidates.js'
 
 export default class SeedCandidates extends BaseCommand<typeof SeedCandidates> {
   static summary = 'Create candidates and their parties in Postgres and on candidates_topic.'
-  static description = 'Deterministic: the same --seed gives the same candidates (same ids), so re-running inserts and publishes nothing twice.'
+  static description =
+    'Deterministic: the same --seed gives the same candidates (same ids), so re-running inserts and publishes nothing twice.'
   static examples = [
     '<%= config.bin %> <%= command.id %>',
-    {description: 'Five candidates from two parties', command: '<%= config.bin %> <%= command.id %> --count 5 --parties "Green Party,Blue Party" --seed 7'},
+    {
+      description: 'Five candidates from two parties',
+      command: '<%= config.bin %> <%= command.id %> --count 5 --parties "Green Party,Blue Party" --seed 7',
+    },
   ]
 
   static flags = {
@@ -32,7 +36,11 @@ export default class SeedCandidates extends BaseCommand<typeof SeedCandidates> {
     const pool = await this.openPool()
     const {kafka} = await this.openKafka()
     const result = await seedCandidates(pool, kafka, candidates, this.topics().candidates)
-    this.note(result.inserted ? `Inserted ${result.inserted} candidates; ${result.existing} already there.` : 'All candidates already there: nothing changed.')
+    this.note(
+      result.inserted
+        ? `Inserted ${result.inserted} candidates; ${result.existing} already there.`
+        : 'All candidates already there: nothing changed.',
+    )
     return result
   }
 }

@@ -34,7 +34,8 @@ over votes joined to voters and candidates. Exit 0 with a short table when they 
     }
     if (!result.ok) {
       process.exitCode = 1
-      if (!this.jsonEnabled()) this.logToStderr(new ElectionError(`${result.differences.length} aggregate values differ from Postgres`, 'mismatch').message)
+      if (!this.jsonEnabled())
+        this.logToStderr(new ElectionError(`${result.differences.length} aggregate values differ from Postgres`, 'mismatch').message)
     } else this.note(`OK: ${result.votes} votes, aggregates match Postgres.`)
     return result
   }

@@ -18,9 +18,15 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
 
   static examples = [
     {description: '5,000 votes per second until stopped', command: '<%= config.bin %> <%= command.id %> --rate 5000'},
-    {description: 'As fast as possible, stop when every voter has voted', command: '<%= config.bin %> <%= command.id %> --exit-when-idle 5s --json'},
+    {
+      description: 'As fast as possible, stop when every voter has voted',
+      command: '<%= config.bin %> <%= command.id %> --exit-when-idle 5s --json',
+    },
     {description: 'A one-minute run at 100 votes/s', command: '<%= config.bin %> <%= command.id %> --rate 100 --duration 60s'},
-    {description: 'Serve Prometheus metrics while voting (curl -s 127.0.0.1:9464/metrics)', command: '<%= config.bin %> <%= command.id %> --rate 1000 --metrics-port 9464'},
+    {
+      description: 'Serve Prometheus metrics while voting (curl -s 127.0.0.1:9464/metrics)',
+      command: '<%= config.bin %> <%= command.id %> --rate 1000 --metrics-port 9464',
+    },
   ]
 
   static flags = {
@@ -36,7 +42,10 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
   static topicsNeeded = (topics: TopicNames) => [topics.voters, topics.votes, topics.deadLetter]
 
   async run(): Promise<VoteStats> {
-    const registry = await startMetrics(this.flags, {onCleanup: (cleanup) => this.onCleanup(cleanup), note: (message) => this.note(message)})
+    const registry = await startMetrics(this.flags, {
+      onCleanup: (cleanup) => this.onCleanup(cleanup),
+      note: (message) => this.note(message),
+    })
     const pool = await this.openPool({max: 6})
     const {kafka} = await this.openKafka()
     let lastNote = 0
@@ -56,7 +65,10 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
         this.note(`${s.votes} votes (${s.votesPerSecond}/s)`)
       },
     })
-    this.note(`Cast ${stats.votes} votes (${stats.newVotes} new) in ${stats.seconds.toFixed(1)} s: ${stats.votesPerSecond} votes/s; ${stats.deadLettered} dead-lettered; stopped: ${stats.stopReason}.`)
+    this.note(
+      `Cast ${stats.votes} votes (${stats.newVotes} new) in ${stats.seconds.toFixed(1)} s: ${stats.votesPerSecond} votes/s; ` +
+        `${stats.deadLettered} dead-lettered; stopped: ${stats.stopReason}.`,
+    )
     return stats
   }
 }

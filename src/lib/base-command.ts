@@ -71,7 +71,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       process.exit(early.electionEarlySignal === 'SIGINT' ? 130 : 143)
     }
     await super.init()
-    const {flags} = await this.parse({flags: this.ctor.flags, baseFlags: (this.ctor as typeof BaseCommand).baseFlags, enableJsonFlag: this.ctor.enableJsonFlag, args: this.ctor.args, strict: this.ctor.strict})
+    const {flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
     this.flags = flags as BaseFlags<T>
   }
 
@@ -181,7 +187,12 @@ function outsideFailure(error: Error): boolean {
  * errors as usage errors (2); what Kafka, Postgres or the network raised unnamed as unavailable
  * (4); anything else is a bug (70), said as one, with --debug advice. One line, redacted.
  */
-export function errorReport(error: Error & {oclif?: {exit?: number}}): {name: string; message: string; suggestions: string[]; code: number} {
+export function errorReport(error: Error & {oclif?: {exit?: number}}): {
+  name: string
+  message: string
+  suggestions: string[]
+  code: number
+} {
   let report: {name: string; message: string; suggestions: string[]; code: number}
   if (error instanceof ElectionError) {
     report = {name: error.name, message: error.message, suggestions: error.suggestions, code: error.exitCode}

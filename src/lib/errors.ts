@@ -42,7 +42,8 @@ export function describeCause(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return describeCause(error.errors[0])
   // kafkajs' KafkaJSAggregateError ("Topic creation errors") keeps the reasons in `errors`.
   const nested = (error as {errors?: unknown})?.errors
-  if (error instanceof Error && Array.isArray(nested) && nested.length > 0) return `${error.message}: ${[...new Set(nested.map(describeCause))].join('; ')}`
+  if (error instanceof Error && Array.isArray(nested) && nested.length > 0)
+    return `${error.message}: ${[...new Set(nested.map(describeCause))].join('; ')}`
   if (error instanceof Error) return error.message || error.name
   return String(error)
 }
@@ -63,5 +64,9 @@ const CERTIFICATE_REJECTIONS = new Set([
 export function rejectedCertificate(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 8) return false
   const {code, cause, originalError} = error as {code?: unknown; cause?: unknown; originalError?: unknown}
-  return (typeof code === 'string' && CERTIFICATE_REJECTIONS.has(code)) || rejectedCertificate(cause, depth + 1) || rejectedCertificate(originalError, depth + 1)
+  return (
+    (typeof code === 'string' && CERTIFICATE_REJECTIONS.has(code)) ||
+    rejectedCertificate(cause, depth + 1) ||
+    rejectedCertificate(originalError, depth + 1)
+  )
 }

@@ -25,7 +25,8 @@ export function parseDuration(input: string, bounds: DurationBounds = {}): numbe
   const ms = Number(match[1]) * UNITS[match[2] ?? 's']!
   if (ms <= 0) throw usageError(`duration must be positive, got "${input}"`, 'give a duration such as 5s')
   const {min = 0, max = MAX_DURATION_MS} = bounds
-  if (ms < min || ms > max) throw usageError(`"${input}" is out of range: ${describeBounds(bounds)}`, `give a duration ${describeBounds(bounds)}`)
+  if (ms < min || ms > max)
+    throw usageError(`"${input}" is out of range: ${describeBounds(bounds)}`, `give a duration ${describeBounds(bounds)}`)
   return ms
 }
 
@@ -44,7 +45,12 @@ type DurationOptions = {summary: string} & DurationBounds
 /** A duration flag; its help says the accepted range, and parsing enforces it (a usage error naming the flag). */
 export function durationFlag(options: DurationOptions & {default: number}): Interfaces.OptionFlag<number>
 export function durationFlag(options: DurationOptions): Interfaces.OptionFlag<number | undefined>
-export function durationFlag({summary, min, max, default: defaultMs}: DurationOptions & {default?: number}): Interfaces.OptionFlag<number | undefined> {
+export function durationFlag({
+  summary,
+  min,
+  max,
+  default: defaultMs,
+}: DurationOptions & {default?: number}): Interfaces.OptionFlag<number | undefined> {
   return Flags.custom<number>({
     parse: async (input) => parseDuration(input, {min, max}),
     helpValue: '<duration>',

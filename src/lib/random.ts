@@ -36,7 +36,10 @@ export class Rng {
 
   /** RFC 4122 version-4 layout, from this generator's bits. */
   uuid(): string {
-    const hex = (n: number) => Math.floor(this.next() * 16 ** n).toString(16).padStart(n, '0')
+    const hex = (n: number) =>
+      Math.floor(this.next() * 16 ** n)
+        .toString(16)
+        .padStart(n, '0')
     const variant = (8 + this.int(4)).toString(16)
     return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(8)}${hex(4)}`
   }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import {randomUUID} from 'node:crypto'
 
-
 import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
@@ -52,7 +51,17 @@ describe('election aggregate', () => {
   it('counts every vote once, exits 0 when idle, and the aggregates verify', async () => {
     const {code, json, stderr} = first
     assert.equal(code, 0, stderr)
-    assert.deepEqual(Object.keys(json).sort(), ['consumed', 'counted', 'deadLettered', 'duplicates', 'latencyMs', 'published', 'seconds', 'stopReason', 'votesPerSecond'])
+    assert.deepEqual(Object.keys(json).sort(), [
+      'consumed',
+      'counted',
+      'deadLettered',
+      'duplicates',
+      'latencyMs',
+      'published',
+      'seconds',
+      'stopReason',
+      'votesPerSecond',
+    ])
     const votes = await count(t, 'votes')
     assert.equal(votes, 300)
     assert.equal(json.counted, votes)
@@ -68,9 +77,13 @@ describe('election aggregate', () => {
     assert.equal(verify.json.ok, true, JSON.stringify(verify.json.differences))
     // The candidate totals on the compacted topic add up to the votes.
     const latest = new Map<string, number>()
-    for (const r of await readTopic(t, topicNames(t.env).aggregates.candidate)) latest.set(r.key!, (JSON.parse(r.value!) as {total_votes: number}).total_votes)
+    for (const r of await readTopic(t, topicNames(t.env).aggregates.candidate))
+      latest.set(r.key!, (JSON.parse(r.value!) as {total_votes: number}).total_votes)
     assert.equal(latest.size, 3)
-    assert.equal([...latest.values()].reduce((a, b) => a + b, 0), votes)
+    assert.equal(
+      [...latest.values()].reduce((a, b) => a + b, 0),
+      votes,
+    )
     // The latency summary is consistent: 0 < p50 <= p99 <= max.
     const {p50, p99, max} = json.latencyMs
     assert.ok(p50 > 0 && p50 <= p99 && p99 <= max, `latency summary p50 ${p50}, p99 ${p99}, max ${max}: p99 must not exceed max`)

@@ -47,12 +47,42 @@ describe('election dashboard (CLI)', () => {
     const {code, json, stderr} = await runJson<Snapshot>(['dashboard', '--once'], t.env)
     assert.equal(code, 0, stderr)
     assert.deepEqual(json.totals, {voters: 4, candidates: 2, votes: 3, counted: 3, turnoutPct: 75})
-    assert.deepEqual(json.leader, {candidate_id: 'a', candidate_name: 'Ann', party_affiliation: 'Red', photo_url: 'https://example.test/a.jpg', total_votes: 2, share: 66.67, lead: 1, runner_up: 'Ben'})
-    assert.deepEqual(json.candidates.map((c) => [c.candidate_id, c.total_votes, c.share]), [['a', 2, 66.67], ['b', 1, 33.33]])
-    assert.deepEqual(json.locations.map((l) => [l.state, l.count, l.share]), [['Kent', 2, 66.67], ['Fife', 1, 33.33]])
+    assert.deepEqual(json.leader, {
+      candidate_id: 'a',
+      candidate_name: 'Ann',
+      party_affiliation: 'Red',
+      photo_url: 'https://example.test/a.jpg',
+      total_votes: 2,
+      share: 66.67,
+      lead: 1,
+      runner_up: 'Ben',
+    })
+    assert.deepEqual(
+      json.candidates.map((c) => [c.candidate_id, c.total_votes, c.share]),
+      [
+        ['a', 2, 66.67],
+        ['b', 1, 33.33],
+      ],
+    )
+    assert.deepEqual(
+      json.locations.map((l) => [l.state, l.count, l.share]),
+      [
+        ['Kent', 2, 66.67],
+        ['Fife', 1, 33.33],
+      ],
+    )
     assert.deepEqual(json.gender, [{gender: 'female', count: 3, share: 100}])
-    assert.deepEqual(json.age.map((a) => a.age_band), ['18-24', '25-34'])
-    assert.deepEqual(json.party.map((p) => [p.party_affiliation, p.total_votes]), [['Red', 2], ['Blue', 1]])
+    assert.deepEqual(
+      json.age.map((a) => a.age_band),
+      ['18-24', '25-34'],
+    )
+    assert.deepEqual(
+      json.party.map((p) => [p.party_affiliation, p.total_votes]),
+      [
+        ['Red', 2],
+        ['Blue', 1],
+      ],
+    )
     assert.equal(json.connection.kafka.status, 'connected')
     assert.ok(json.health.latencyMs.latest !== null && json.health.latencyMs.latest >= 0, 'latency from the record timestamp')
     assert.equal(json.health.lag, null, 'no votes topic in this namespace')

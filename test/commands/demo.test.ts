@@ -38,6 +38,7 @@ describe('election demo (no TTY)', () => {
     assert.equal(json.verify.votes, 300, 'every registered voter voted')
     assert.equal(json.verify.publishedCandidateTotal, 300, 'the aggregates count every vote once')
     for (const [dimension, d] of Object.entries(json.verify.dimensions)) assert.equal(d.publishedTotal, 300, `${dimension} totals`)
-    for (const stage of ['vote', 'aggregate']) assert.ok(existsSync(path.join(home, 'demo', `${stage}.log`)), `${stage}.log in the state folder`)
+    for (const stage of ['vote', 'aggregate'])
+      assert.ok(existsSync(path.join(home, 'demo', `${stage}.log`)), `${stage}.log in the state folder`)
   })
 })

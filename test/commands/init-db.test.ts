@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 
-
 import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
@@ -85,7 +84,10 @@ describe('election init-db', () => {
   it('--partitions is honoured for new topics and bounded', async () => {
     const other = await freshEnv()
     try {
-      const [created, zero] = await Promise.all([runJson<InitResult>(['init-db', '--partitions', '2'], other.env), runCli(['init-db', '--partitions', '0'], t.env)])
+      const [created, zero] = await Promise.all([
+        runJson<InitResult>(['init-db', '--partitions', '2'], other.env),
+        runCli(['init-db', '--partitions', '0'], t.env),
+      ])
       assert.equal(created.code, 0, created.stderr)
       assert.equal((await topicsIn(other)).get(topicNames(other.env).votes), 2)
       assertCleanError(zero, 2, /--partitions/, /\b0\b/)
@@ -127,7 +129,12 @@ describe('election init-db: what the cluster would refuse is refused first, crea
     const env = {...t.env, ELECTION_NAMESPACE: 'a b'}
     const commands = [['seed-candidates'], ['register-voters'], ['vote'], ['aggregate'], ['verify'], ['dashboard', '--once']]
     const results = await Promise.all(commands.map((args) => runCli(args, env)))
-    allOf(results.map((result, i): [string, () => void] => [`election ${commands[i]!.join(' ')}`, () => assertCleanError(result, 2, /ELECTION_NAMESPACE/, /" "/)]))
+    allOf(
+      results.map((result, i): [string, () => void] => [
+        `election ${commands[i]!.join(' ')}`,
+        () => assertCleanError(result, 2, /ELECTION_NAMESPACE/, /" "/),
+      ]),
+    )
   })
 })
 
@@ -140,36 +147,71 @@ describe('every command before init-db, and unreachable services', () => {
   })
   after(async () => Promise.all([t?.drop(), ready?.drop()]))
 
-  it('seed-candidates, register-voters, vote, aggregate and verify fail with exit 3 and "run `election init-db`", writing nothing', async () => {
-    const commands = [['seed-candidates'], ['register-voters', '--count', '5'], ['vote', '--exit-when-idle', '2s'], ['aggregate', '--exit-when-idle', '2s'], ['verify']]
-    const [json, ...results] = await Promise.all([runCli(['vote', '--exit-when-idle', '2s', '--json'], t.env), ...commands.map((args) => runCli(args, t.env))])
-    assert.deepEqual(await tablesIn(t), [])
-    assert.deepEqual([...(await topicsIn(t)).keys()], [])
-    allOf([
-      ...results.map((result, i): [string, () => void] => [`election ${commands[i]!.join(' ')}`, () => assertCleanError(result, 3, /run `election init-db`/)]),
-      ['election vote --json', () => void assertJsonError(json, 3, /run `election init-db`/)],
-    ])
-  })
-
-  it('with the tables but not the topics, every command that needs them fails at once with exit 3 and "run `election init-db`", writing nothing', async () => {
-    const other = await freshEnv()
-    try {
-      // The tables, with the topics of another namespace: this one's are missing.
-      const init = await runCli(['init-db'], {...other.env, ELECTION_NAMESPACE: `${other.namespace}other.`})
-      assert.equal(init.code, 0, init.stderr)
-      // The dashboard is left out: it shows whatever topics there are (test/lib/dashboard/cli.test.tsx).
-      const commands = [['seed-candidates'], ['register-voters', '--count', '5'], ['vote', '--exit-when-idle', '2s'], ['aggregate', '--exit-when-idle', '2s'], ['verify']]
-      const [json, ...results] = await Promise.all([runCli(['register-voters', '--json'], other.env), ...commands.map((args) => runCli(args, other.env))])
-      allOf([
-        ...results.map((result, i): [string, () => void] => [`election ${commands[i]!.join(' ')}`, () => assertCleanError(result, 3, /topics missing/, /run `election init-db`/)]),
-        ['election register-voters --json', () => void assertJsonError(json, 3, /topics missing/, /run `election init-db`/)],
+  it(
+    'seed-candidates, register-voters, vote, aggregate and verify fail with exit 3 and ' + '"run `election init-db`", writing nothing',
+    async () => {
+      const commands = [
+        ['seed-candidates'],
+        ['register-voters', '--count', '5'],
+        ['vote', '--exit-when-idle', '2s'],
+        ['aggregate', '--exit-when-idle', '2s'],
+        ['verify'],
+      ]
+      const [json, ...results] = await Promise.all([
+        runCli(['vote', '--exit-when-idle', '2s', '--json'], t.env),
+        ...commands.map((args) => runCli(args, t.env)),
       ])
-      assert.deepEqual([await count(other, 'candidates'), await count(other, 'voters')], [0, 0])
-      assert.deepEqual([...(await topicsIn(other)).keys()].filter((name) => !name.startsWith(`${other.namespace}other.`)), [], 'no topic auto-created')
-    } finally {
-      await other.drop()
-    }
-  })
+      assert.deepEqual(await tablesIn(t), [])
+      assert.deepEqual([...(await topicsIn(t)).keys()], [])
+      allOf([
+        ...results.map((result, i): [string, () => void] => [
+          `election ${commands[i]!.join(' ')}`,
+          () => assertCleanError(result, 3, /run `election init-db`/),
+        ]),
+        ['election vote --json', () => void assertJsonError(json, 3, /run `election init-db`/)],
+      ])
+    },
+  )
+
+  it(
+    'with the tables but not the topics, every command that needs them fails at once ' +
+      'with exit 3 and "run `election init-db`", writing nothing',
+    async () => {
+      const other = await freshEnv()
+      try {
+        // The tables, with the topics of another namespace: this one's are missing.
+        const init = await runCli(['init-db'], {...other.env, ELECTION_NAMESPACE: `${other.namespace}other.`})
+        assert.equal(init.code, 0, init.stderr)
+        // The dashboard is left out: it shows whatever topics there are (test/lib/dashboard/cli.test.tsx).
+        const commands = [
+          ['seed-candidates'],
+          ['register-voters', '--count', '5'],
+          ['vote', '--exit-when-idle', '2s'],
+          ['aggregate', '--exit-when-idle', '2s'],
+          ['verify'],
+        ]
+        const [json, ...results] = await Promise.all([
+          runCli(['register-voters', '--json'], other.env),
+          ...commands.map((args) => runCli(args, other.env)),
+        ])
+        allOf([
+          ...results.map((result, i): [string, () => void] => [
+            `election ${commands[i]!.join(' ')}`,
+            () => assertCleanError(result, 3, /topics missing/, /run `election init-db`/),
+          ]),
+          ['election register-voters --json', () => void assertJsonError(json, 3, /topics missing/, /run `election init-db`/)],
+        ])
+        assert.deepEqual([await count(other, 'candidates'), await count(other, 'voters')], [0, 0])
+        assert.deepEqual(
+          [...(await topicsIn(other)).keys()].filter((name) => !name.startsWith(`${other.namespace}other.`)),
+          [],
+          'no topic auto-created',
+        )
+      } finally {
+        await other.drop()
+      }
+    },
+  )
 
   it('fails within 30 s naming the broker when Kafka is unreachable (exit 4)', async () => {
     const env = (e: TestEnv) => ({...e.env, KAFKA_BROKERS: '127.0.0.1:1'})
@@ -185,7 +227,11 @@ describe('every command before init-db, and unreachable services', () => {
   it('fails within 30 s naming the address when Postgres is unreachable (exit 4)', async () => {
     const env = {...ready.env, DATABASE_URL: 'postgres://x@127.0.0.1:1/x'}
     const started = Date.now()
-    const [seed, vote, json] = await Promise.all([runCli(['seed-candidates'], env), runCli(['vote', '--exit-when-idle', '2s'], env), runCli(['verify', '--json'], env)])
+    const [seed, vote, json] = await Promise.all([
+      runCli(['seed-candidates'], env),
+      runCli(['vote', '--exit-when-idle', '2s'], env),
+      runCli(['verify', '--json'], env),
+    ])
     assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`)
     for (const result of [seed, vote]) assertCleanError(result, 4, /127\.0\.0\.1:1\b/)
     assertJsonError(json, 4, /127\.0\.0\.1:1\b/)

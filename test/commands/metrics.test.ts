@@ -16,7 +16,12 @@ const VOTERS = 500
 
 /** Dead letters by reason category, leaving out the categories at 0. */
 const deadLettersByReason = (metrics: Scrape) =>
-  Object.fromEntries(metrics.find('election_dead_letters_total').filter((s) => s.value > 0).map((s) => [s.labels.reason, s.value]))
+  Object.fromEntries(
+    metrics
+      .find('election_dead_letters_total')
+      .filter((s) => s.value > 0)
+      .map((s) => [s.labels.reason, s.value]),
+  )
 
 /** Every lag series of `topic` (at least one), all at 0: the member has caught up. */
 const caughtUp = (metrics: Scrape, topic: string) => {
@@ -51,7 +56,11 @@ describe('--metrics-port: Prometheus metrics scraped during a real run', () => {
     const port = await freePort()
     const args = ['vote', '--exit-when-idle', '3s', '--metrics-port', String(port), '--json']
     const child = startCli(args, t.env)
-    const metrics = await scrapeUntil(port, child, (m) => m.value('election_votes_cast_total') >= VOTERS && m.value('election_dead_letters_total') >= 3)
+    const metrics = await scrapeUntil(
+      port,
+      child,
+      (m) => m.value('election_votes_cast_total') >= VOTERS && m.value('election_dead_letters_total') >= 3,
+    )
     const json = await summary<VoteStats>(child, args)
     assert.equal(json.votes, VOTERS)
     allOf([
@@ -59,11 +68,30 @@ describe('--metrics-port: Prometheus metrics scraped during a real run', () => {
       ['new votes', () => assert.equal(metrics.value('election_votes_new_total'), json.newVotes)],
       ['dead letters', () => assert.equal(metrics.value('election_dead_letters_total'), json.deadLettered)],
       ['by reason', () => assert.deepEqual(deadLettersByReason(metrics), {invalid_json: 1, invalid_field: 1, unknown_voter: 1})],
-      ['a committed transaction per chunk', () => assert.ok(metrics.value('election_kafka_transactions_total', {outcome: 'committed'}) >= 1)],
-      ['aborted transactions are reported', () => assert.equal(metrics.find('election_kafka_transactions_total', {outcome: 'aborted'}).length, 1)],
-      ['retries are reported per system', () => assert.deepEqual(metrics.find('election_retries_total').map((s) => s.labels.system).sort(), ['kafka', 'other', 'postgres'])],
+      [
+        'a committed transaction per chunk',
+        () => assert.ok(metrics.value('election_kafka_transactions_total', {outcome: 'committed'}) >= 1),
+      ],
+      [
+        'aborted transactions are reported',
+        () => assert.equal(metrics.find('election_kafka_transactions_total', {outcome: 'aborted'}).length, 1),
+      ],
+      [
+        'retries are reported per system',
+        () =>
+          assert.deepEqual(
+            metrics
+              .find('election_retries_total')
+              .map((s) => s.labels.system)
+              .sort(),
+            ['kafka', 'other', 'postgres'],
+          ),
+      ],
       ['joined the group', () => assert.ok(metrics.value('election_consumer_group_joins_total') >= 1)],
-      ['lag per partition of voters_topic', () => assert.ok(metrics.find('election_consumer_lag', {topic: topicNames(t.env).voters}).length >= 1)],
+      [
+        'lag per partition of voters_topic',
+        () => assert.ok(metrics.find('election_consumer_lag', {topic: topicNames(t.env).voters}).length >= 1),
+      ],
       ['default process metrics', () => assert.ok(metrics.has('process_cpu_seconds_total') && metrics.has('nodejs_eventloop_lag_seconds'))],
     ])
   })
@@ -72,7 +100,9 @@ describe('--metrics-port: Prometheus metrics scraped during a real run', () => {
     const names = topicNames(t.env)
     const [sample] = await readTopic(t, names.votes)
     const vote = JSON.parse(sample!.value!) as {voter_id: string; candidate_id: string}
-    const [other] = await sql<{candidate_id: string}>(t, 'SELECT candidate_id FROM candidates WHERE candidate_id <> $1 LIMIT 1', [vote.candidate_id])
+    const [other] = await sql<{candidate_id: string}>(t, 'SELECT candidate_id FROM candidates WHERE candidate_id <> $1 LIMIT 1', [
+      vote.candidate_id,
+    ])
     await produce(t, names.votes, [
       {key: 'not-json', value: '{"voter_id": "broken'},
       {key: 'missing-fields', value: JSON.stringify({voter_id: 'missing-fields', candidate_id: vote.candidate_id})},
@@ -87,7 +117,12 @@ describe('--metrics-port: Prometheus metrics scraped during a real run', () => {
     const metrics = await scrapeUntil(
       port,
       child,
-      (m) => m.value('election_votes_counted_total') >= VOTERS && m.value('election_vote_latency_seconds_count') >= VOTERS && m.value('election_dead_letters_total') >= 4 && m.value('election_votes_duplicate_total') >= 1 && caughtUp(m, names.votes),
+      (m) =>
+        m.value('election_votes_counted_total') >= VOTERS &&
+        m.value('election_vote_latency_seconds_count') >= VOTERS &&
+        m.value('election_dead_letters_total') >= 4 &&
+        m.value('election_votes_duplicate_total') >= 1 &&
+        caughtUp(m, names.votes),
     )
     const json = await summary<AggregateStats>(child, args)
     assert.equal(json.counted, VOTERS)
@@ -96,9 +131,15 @@ describe('--metrics-port: Prometheus metrics scraped during a real run', () => {
       ['counted', () => assert.equal(metrics.value('election_votes_counted_total'), json.counted)],
       ['duplicates', () => assert.equal(metrics.value('election_votes_duplicate_total'), json.duplicates)],
       ['dead letters', () => assert.equal(metrics.value('election_dead_letters_total'), json.deadLettered)],
-      ['by reason', () => assert.deepEqual(deadLettersByReason(metrics), {invalid_json: 1, invalid_field: 1, candidate_mismatch: 1, unknown_voter: 1})],
+      [
+        'by reason',
+        () => assert.deepEqual(deadLettersByReason(metrics), {invalid_json: 1, invalid_field: 1, candidate_mismatch: 1, unknown_voter: 1}),
+      ],
       ['latency observations', () => assert.equal(metrics.value('election_vote_latency_seconds_count'), json.latencyMs.count)],
-      ['latency buckets cumulative', () => assert.equal(metrics.value('election_vote_latency_seconds_bucket', {le: '+Inf'}), json.latencyMs.count)],
+      [
+        'latency buckets cumulative',
+        () => assert.equal(metrics.value('election_vote_latency_seconds_bucket', {le: '+Inf'}), json.latencyMs.count),
+      ],
       ['published totals', () => assert.ok(metrics.value('election_totals_published_total') >= 1)],
       ['joined the group', () => assert.ok(metrics.value('election_consumer_group_joins_total') >= 1)],
     ])
@@ -115,7 +156,10 @@ describe('--metrics-port: Prometheus metrics scraped during a real run', () => {
         {args: ['vote', '--metrics-port', '70000'], mentions: [/--metrics-port/, /70000/]},
         {args: ['aggregate', '--metrics-port', '0'], mentions: [/--metrics-port/, /\b0\b/]},
       ]
-      const results = await Promise.all([...cases.map((c) => runCli(c.args, t.env)), runCli(['vote', '--json'], {...t.env, ELECTION_METRICS_PORT: port})])
+      const results = await Promise.all([
+        ...cases.map((c) => runCli(c.args, t.env)),
+        runCli(['vote', '--json'], {...t.env, ELECTION_METRICS_PORT: port}),
+      ])
       allOf([
         ...cases.map((c, i): [string, () => void] => [c.args.join(' '), () => assertCleanError(results[i]!, 2, ...c.mentions)]),
         ['vote --json, ELECTION_METRICS_PORT in use', () => assertJsonError(results[cases.length]!, 2, /--metrics-port/, /in use/)],

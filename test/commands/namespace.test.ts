@@ -13,7 +13,10 @@ describe('--namespace beside ELECTION_NAMESPACE', () => {
 
   it('prefixes every topic with the flag, which wins over the variable', async () => {
     const flagged = `${t.namespace}flag.`
-    const {code, json, stderr} = await runJson<{createdTopics: string[]}>(['init-db', '--namespace', flagged], {...t.env, ELECTION_NAMESPACE: `${t.namespace}env.`})
+    const {code, json, stderr} = await runJson<{createdTopics: string[]}>(['init-db', '--namespace', flagged], {
+      ...t.env,
+      ELECTION_NAMESPACE: `${t.namespace}env.`,
+    })
     assert.equal(code, 0, stderr)
     assert.equal(json.createdTopics.length, 9)
     for (const topic of json.createdTopics) assert.ok(topic.startsWith(flagged), topic)

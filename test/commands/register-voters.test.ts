@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 
-
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
@@ -8,8 +7,7 @@ import {allOf, assertCleanError, count, ok, readTopic, sql, topicSize} from '../
 import type {RegisterResult} from '../../src/commands/register-voters.js'
 
 /** Every voter row, all columns, dates as text, in voter_id order. */
-const voterRows = (t: TestEnv) =>
-  sql(t, `SELECT *, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth FROM voters ORDER BY voter_id`)
+const voterRows = (t: TestEnv) => sql(t, `SELECT *, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth FROM voters ORDER BY voter_id`)
 
 /** A voter row in the voters_topic record shape (nested address). */
 function asRecord(row: Record<string, unknown>) {
@@ -20,7 +18,13 @@ function asRecord(row: Record<string, unknown>) {
     gender: row.gender,
     nationality: row.nationality,
     registration_number: row.registration_number,
-    address: {street: row.address_street, city: row.address_city, state: row.address_state, country: row.address_country, postcode: row.address_postcode},
+    address: {
+      street: row.address_street,
+      city: row.address_city,
+      state: row.address_state,
+      country: row.address_country,
+      postcode: row.address_postcode,
+    },
     email: row.email,
     phone_number: row.phone_number,
     cell_number: row.cell_number,
@@ -50,7 +54,14 @@ describe('election register-voters', () => {
   let seeds: TestEnv
   let first: Awaited<ReturnType<typeof register1000>>
   before(async () => {
-    ;[a, b, c, bad, grow, seeds] = await Promise.all([initialised(), initialised(), initialised(), initialised(), initialised(), initialised()])
+    ;[a, b, c, bad, grow, seeds] = await Promise.all([
+      initialised(),
+      initialised(),
+      initialised(),
+      initialised(),
+      initialised(),
+      initialised(),
+    ])
     first = await register1000(a)
   })
   after(async () => Promise.all([a, b, c, bad, grow, seeds].map((t) => t?.drop())))

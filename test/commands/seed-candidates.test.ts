@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 
-
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
@@ -9,7 +8,10 @@ import {allOf, assertCleanError, ok, readTopic, sql} from '../helpers/pipeline.j
 import type {SeedResult} from '../../src/commands/seed-candidates.js'
 
 const candidateRows = (t: TestEnv) =>
-  sql<Candidate>(t, 'SELECT candidate_id, candidate_name, party_affiliation, biography, campaign_platform, photo_url FROM candidates ORDER BY candidate_id')
+  sql<Candidate>(
+    t,
+    'SELECT candidate_id, candidate_name, party_affiliation, biography, campaign_platform, photo_url FROM candidates ORDER BY candidate_id',
+  )
 
 const byId = (a: {candidate_id: string}, b: {candidate_id: string}) => a.candidate_id.localeCompare(b.candidate_id)
 const sorted = (candidates: Candidate[]) => [...candidates].sort(byId)
@@ -64,9 +66,19 @@ describe('election seed-candidates', () => {
     assert.equal(json.inserted, 3)
     assert.equal(json.existing, 0)
     assert.equal(json.candidates.length, 3)
-    assert.deepEqual(json.candidates.map((c) => c.party_affiliation), ['Management Party', 'Savior Party', 'Tech Republic Party'])
+    assert.deepEqual(
+      json.candidates.map((c) => c.party_affiliation),
+      ['Management Party', 'Savior Party', 'Tech Republic Party'],
+    )
     for (const c of json.candidates) {
-      assert.deepEqual(Object.keys(c).sort(), ['biography', 'campaign_platform', 'candidate_id', 'candidate_name', 'party_affiliation', 'photo_url'])
+      assert.deepEqual(Object.keys(c).sort(), [
+        'biography',
+        'campaign_platform',
+        'candidate_id',
+        'candidate_name',
+        'party_affiliation',
+        'photo_url',
+      ])
       assert.match(c.candidate_id, /^[0-9a-f-]{36}$/)
       assert.ok(c.candidate_name.length > 0)
       assert.match(c.photo_url, /^https:\/\//)
@@ -106,21 +118,38 @@ describe('election seed-candidates', () => {
   it('keeps quotes, accents and emoji in names exactly, in Postgres and on candidates_topic', async () => {
     const t = envs.names
     const parties = ["O'Brien Party", 'Zoë ✨ Party']
-    const {code, json, stderr} = await runJson<SeedResult>(['seed-candidates', '--count', '4', '--parties', parties.join(','), '--seed', '7'], t.env)
+    const {code, json, stderr} = await runJson<SeedResult>(
+      ['seed-candidates', '--count', '4', '--parties', parties.join(','), '--seed', '7'],
+      t.env,
+    )
     assert.equal(code, 0, stderr)
     assert.equal(json.inserted, 4)
-    assert.deepEqual(json.candidates.map((c) => c.party_affiliation), [parties[0], parties[1], parties[0], parties[1]])
+    assert.deepEqual(
+      json.candidates.map((c) => c.party_affiliation),
+      [parties[0], parties[1], parties[0], parties[1]],
+    )
     const ids = json.candidates.map((c) => c.candidate_id)
     const rows = (await candidateRows(t)).filter((r) => ids.includes(r.candidate_id))
     assert.deepEqual(rows, sorted(json.candidates))
     assert.deepEqual(
-      (await sql<{party_affiliation: string}>(t, 'SELECT DISTINCT party_affiliation FROM candidates WHERE candidate_id = ANY($1) ORDER BY 1', [ids])).map((r) => r.party_affiliation),
+      (
+        await sql<{party_affiliation: string}>(
+          t,
+          'SELECT DISTINCT party_affiliation FROM candidates WHERE candidate_id = ANY($1) ORDER BY 1',
+          [ids],
+        )
+      ).map((r) => r.party_affiliation),
       [...parties].sort(),
     )
     // Byte for byte: the accented e and the emoji are stored as given.
-    const bytes = await sql<{n: number}>(t, `SELECT octet_length(party_affiliation) AS n FROM candidates WHERE party_affiliation LIKE 'Zo%' LIMIT 1`)
+    const bytes = await sql<{n: number}>(
+      t,
+      `SELECT octet_length(party_affiliation) AS n FROM candidates WHERE party_affiliation LIKE 'Zo%' LIMIT 1`,
+    )
     assert.equal(bytes[0]!.n, Buffer.byteLength(parties[1]!))
-    const records = (await readTopic(t, topicNames(t.env).candidates)).map((r) => JSON.parse(r.value!) as Candidate).filter((r) => ids.includes(r.candidate_id))
+    const records = (await readTopic(t, topicNames(t.env).candidates))
+      .map((r) => JSON.parse(r.value!) as Candidate)
+      .filter((r) => ids.includes(r.candidate_id))
     assert.deepEqual(sorted(records), sorted(json.candidates))
     assert.deepEqual([...new Set(records.map((r) => r.party_affiliation))].sort(), [...parties].sort())
   })
@@ -131,7 +160,7 @@ describe('election seed-candidates', () => {
     const seven = await runJson<SeedResult>([...args, '7'], t.env)
     const eight = await runJson<SeedResult>([...args, '8'], t.env)
     assert.equal(seven.json.inserted, 4, seven.stderr)
-    assert.equal(eight.json.inserted, 4, 'none of seed 8\'s candidates is one of seed 7\'s')
+    assert.equal(eight.json.inserted, 4, "none of seed 8's candidates is one of seed 7's")
     const ids = new Set(seven.json.candidates.map((c) => c.candidate_id))
     assert.ok(eight.json.candidates.every((c) => !ids.has(c.candidate_id)))
   })

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import {randomUUID} from 'node:crypto'
 
-
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
 import {election, ok, sql} from '../helpers/pipeline.js'
@@ -49,18 +48,37 @@ describe('election verify', () => {
   })
 
   it('fails with exit 1 and lists the differences when Postgres changes behind the aggregates', async () => {
-    const [candidate] = await sql<{candidate_id: string; party_affiliation: string}>(t, 'SELECT candidate_id, party_affiliation FROM candidates ORDER BY candidate_id LIMIT 1')
-    const before = (await sql<{n: number}>(t, 'SELECT count(*)::int AS n FROM votes WHERE candidate_id = $1', [candidate!.candidate_id]))[0]!.n
+    const [candidate] = await sql<{candidate_id: string; party_affiliation: string}>(
+      t,
+      'SELECT candidate_id, party_affiliation FROM candidates ORDER BY candidate_id LIMIT 1',
+    )
+    const before = (
+      await sql<{n: number}>(t, 'SELECT count(*)::int AS n FROM votes WHERE candidate_id = $1', [candidate!.candidate_id])
+    )[0]!.n
     const voter = randomUUID()
-    await sql(t, `INSERT INTO voters (voter_id, voter_name, date_of_birth, gender, address_state, registered_age) VALUES ($1, 'Late Voter', '1990-01-01', 'nonbinary', 'Testshire', 36)`, [voter])
-    await sql(t, `INSERT INTO votes (voter_id, candidate_id, voting_time, vote) VALUES ($1, $2, now(), 1)`, [voter, candidate!.candidate_id])
+    await sql(
+      t,
+      'INSERT INTO voters (voter_id, voter_name, date_of_birth, gender, address_state, registered_age) ' +
+        "VALUES ($1, 'Late Voter', '1990-01-01', 'nonbinary', 'Testshire', 36)",
+      [voter],
+    )
+    await sql(t, `INSERT INTO votes (voter_id, candidate_id, voting_time, vote) VALUES ($1, $2, now(), 1)`, [
+      voter,
+      candidate!.candidate_id,
+    ])
 
     const [{code, json}, human] = await Promise.all([runJson<VerifyResult>(['verify'], t.env), runCli(['verify'], t.env)])
     assert.equal(code, 1)
     assert.equal(json.ok, false)
     assert.equal(json.votes, 201)
-    const find = (dimension: Difference['dimension'], key: string) => json.differences.find((d) => d.dimension === dimension && d.key === key)
-    assert.deepEqual(find('candidate', candidate!.candidate_id), {dimension: 'candidate', key: candidate!.candidate_id, expected: before + 1, published: before})
+    const find = (dimension: Difference['dimension'], key: string) =>
+      json.differences.find((d) => d.dimension === dimension && d.key === key)
+    assert.deepEqual(find('candidate', candidate!.candidate_id), {
+      dimension: 'candidate',
+      key: candidate!.candidate_id,
+      expected: before + 1,
+      published: before,
+    })
     assert.deepEqual(find('location', 'Testshire'), {dimension: 'location', key: 'Testshire', expected: 1, published: 0})
     assert.deepEqual(find('gender', 'nonbinary'), {dimension: 'gender', key: 'nonbinary', expected: 1, published: 0})
     assert.ok(find('party', candidate!.party_affiliation), 'the party total differs')

@@ -32,7 +32,14 @@ let prepared: Promise<Record<'a' | 'c' | 't' | 'm' | 'slow' | 'malformed', TestE
 function elections() {
   prepared ??= (async () => {
     const [a, c, t, m, slow, malformed] = await Promise.all([freshEnv(), freshEnv(), freshEnv(), freshEnv(), freshEnv(), freshEnv()])
-    await Promise.all([prepare(a, 500), prepare(c, 500), prepare(t, 500, {candidates: false}), prepare(m, 500), prepare(slow, 2000), prepare(malformed, 20)])
+    await Promise.all([
+      prepare(a, 500),
+      prepare(c, 500),
+      prepare(t, 500, {candidates: false}),
+      prepare(m, 500),
+      prepare(slow, 2000),
+      prepare(malformed, 20),
+    ])
     return {a, c, t, m, slow, malformed}
   })()
   return prepared
@@ -67,9 +74,18 @@ describe('election vote', () => {
     assert.equal(first.code, 0, first.stderr)
     const records = await readTopic(a, topicNames(a.env).votes)
     assert.equal(records.length, 500)
-    const voters = new Map((await sql(a, `SELECT *, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth FROM voters`)).map((v) => [v.voter_id as string, v]))
+    const voters = new Map(
+      (await sql(a, `SELECT *, to_char(date_of_birth, 'YYYY-MM-DD') AS date_of_birth FROM voters`)).map((v) => [v.voter_id as string, v]),
+    )
     const candidates = new Map((await sql(a, 'SELECT * FROM candidates')).map((c) => [c.candidate_id as string, c]))
-    const votes = new Map((await sql<{voter_id: string; candidate_id: string; t: string; vote: number}>(a, `SELECT voter_id, candidate_id, vote, to_char(voting_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS t FROM votes`)).map((v) => [v.voter_id, v]))
+    const votes = new Map(
+      (
+        await sql<{voter_id: string; candidate_id: string; t: string; vote: number}>(
+          a,
+          `SELECT voter_id, candidate_id, vote, to_char(voting_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS t FROM votes`,
+        )
+      ).map((v) => [v.voter_id, v]),
+    )
     const seen = new Set<string>()
     for (const record of records) {
       const v = JSON.parse(record.value!) as Record<string, unknown> & {address: Record<string, unknown>}
@@ -79,15 +95,33 @@ describe('election vote', () => {
       seen.add(id)
       const voter = voters.get(id)
       assert.ok(voter, `record for unknown voter ${id}`)
-      for (const field of ['voter_name', 'date_of_birth', 'gender', 'nationality', 'registration_number', 'email', 'phone_number', 'cell_number', 'picture', 'registered_age']) {
+      for (const field of [
+        'voter_name',
+        'date_of_birth',
+        'gender',
+        'nationality',
+        'registration_number',
+        'email',
+        'phone_number',
+        'cell_number',
+        'picture',
+        'registered_age',
+      ]) {
         assert.deepEqual(v[field], voter[field], `${field} of ${id}`)
       }
-      assert.deepEqual(v.address, {street: voter.address_street, city: voter.address_city, state: voter.address_state, country: voter.address_country, postcode: voter.address_postcode})
+      assert.deepEqual(v.address, {
+        street: voter.address_street,
+        city: voter.address_city,
+        state: voter.address_state,
+        country: voter.address_country,
+        postcode: voter.address_postcode,
+      })
       assert.ok(!Object.keys(v).some((k) => k.startsWith('address_')), `flattened address fields in ${Object.keys(v).join(', ')}`)
       const stored = votes.get(id)!
       assert.equal(v.candidate_id, stored.candidate_id)
       const candidate = candidates.get(stored.candidate_id)!
-      for (const field of ['candidate_name', 'party_affiliation', 'photo_url']) assert.equal(v[field], candidate[field], `${field} of ${id}`)
+      for (const field of ['candidate_name', 'party_affiliation', 'photo_url'])
+        assert.equal(v[field], candidate[field], `${field} of ${id}`)
       assert.equal(v.voting_time, stored.t)
       assert.ok(!Number.isNaN(Date.parse(v.voting_time as string)))
       assert.equal(v.vote, 1)
@@ -107,17 +141,31 @@ describe('election vote', () => {
     // Deterministic: every voter's choice is the seeded preference for their region and age,
     // so the same seed gives the same choices in any database, on any run. The expected
     // choices come from the model written out in test/helpers/preferences.ts, not the product's code.
-    const ids = (await sql<{candidate_id: string}>(a, 'SELECT candidate_id FROM candidates ORDER BY candidate_id')).map((r) => r.candidate_id)
-    const voters = await sql<{voter_id: string; address_state: string; registered_age: number}>(a, 'SELECT voter_id, address_state, registered_age FROM voters')
+    const ids = (await sql<{candidate_id: string}>(a, 'SELECT candidate_id FROM candidates ORDER BY candidate_id')).map(
+      (r) => r.candidate_id,
+    )
+    const voters = await sql<{voter_id: string; address_state: string; registered_age: number}>(
+      a,
+      'SELECT voter_id, address_state, registered_age FROM voters',
+    )
     assert.equal(voters.length, 500)
-    for (const [seed, chosen] of [[42, choicesA], [8, choicesC]] as const) {
-      const mismatches = voters.filter((v) => chosen.get(v.voter_id) !== ids[modelChoice(ids, seed, v.voter_id, v.address_state, v.registered_age)])
+    for (const [seed, chosen] of [
+      [42, choicesA],
+      [8, choicesC],
+    ] as const) {
+      const mismatches = voters.filter(
+        (v) => chosen.get(v.voter_id) !== ids[modelChoice(ids, seed, v.voter_id, v.address_state, v.registered_age)],
+      )
       assert.equal(mismatches.length, 0, `seed ${seed}: ${mismatches.length} voters did not get their seeded choice`)
     }
 
     // Drawn from the model's regional and age preferences, not uniformly: the stored choices are
     // e^20 times likelier under the model than under a uniform pick (uniform picks score below 0).
-    const llr = logLikelihoodRatio(ids, 42, voters.map((v) => ({region: v.address_state, age: v.registered_age, chosen: ids.indexOf(choicesA.get(v.voter_id)!)})))
+    const llr = logLikelihoodRatio(
+      ids,
+      42,
+      voters.map((v) => ({region: v.address_state, age: v.registered_age, chosen: ids.indexOf(choicesA.get(v.voter_id)!)})),
+    )
     assert.ok(llr > 20, `choices are not drawn from the preference model: log-likelihood ratio against uniform ${llr.toFixed(1)}`)
   })
 
@@ -143,7 +191,10 @@ describe('election vote: no candidates, --max-votes and --rate', () => {
   after(async () => Promise.all([t?.drop(), m?.drop(), slow?.drop()]))
 
   it('with no candidates, fails with exit 3 saying so', async () => {
-    const [human, json] = await Promise.all([runCli(['vote', '--exit-when-idle', '2s'], t.env), runCli(['vote', '--exit-when-idle', '2s', '--json'], t.env)])
+    const [human, json] = await Promise.all([
+      runCli(['vote', '--exit-when-idle', '2s'], t.env),
+      runCli(['vote', '--exit-when-idle', '2s', '--json'], t.env),
+    ])
     assertCleanError(human, 3, /no candidates/)
     assertJsonError(json, 3, /no candidates/)
     assert.equal(await count(t, 'votes'), 0)

@@ -54,7 +54,10 @@ describe('election dashboard in a real terminal (tmux) while votes flow', functi
     const script = path.join(tmpdir(), `${session}.sh`)
     const exports = ['KAFKA_BROKERS', 'DATABASE_URL', 'ELECTION_NAMESPACE', 'PATH', 'HOME'].map((k) => `export ${k}='${t.env[k] ?? ''}'`)
     // A person at a terminal, not CI: Ink draws only the last frame when it sees CI=true.
-    writeFileSync(script, `${exports.join('\n')}\nunset CI CONTINUOUS_INTEGRATION\nexport NO_COLOR=1\nexec '${process.execPath}' '${BIN}' dashboard\n`)
+    writeFileSync(
+      script,
+      `${exports.join('\n')}\nunset CI CONTINUOUS_INTEGRATION\nexport NO_COLOR=1\nexec '${process.execPath}' '${BIN}' dashboard\n`,
+    )
     tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `sh ${script}`)
     const screen = () => tmux('capture-pane', '-p', '-t', session)
 

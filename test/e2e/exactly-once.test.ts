@@ -14,7 +14,14 @@ const VOTERS = 20_000
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Starts a CLI process and restarts it after each SIGKILL, `kills` times, at random moments. */
-async function killRepeatedly(name: string, args: string[], env: NodeJS.ProcessEnv, rng: Rng, kills: number, log: string[]): Promise<ChildProcess> {
+async function killRepeatedly(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  rng: Rng,
+  kills: number,
+  log: string[],
+): Promise<ChildProcess> {
   let child = startCli(args, env)
   for (let i = 0; i < kills; i++) {
     await sleep(1500 + rng.int(2500))
@@ -103,6 +110,9 @@ describe('exactly once under crashes (vote and aggregate killed with SIGKILL, a 
     const duplicated = [...perVoter].filter(([, n]) => n > 1)
     assert.deepEqual(duplicated.slice(0, 5), [], `votes_topic holds duplicates; events: ${log.join('; ')}`)
     assert.equal(perVoter.size, VOTERS)
-    assert.ok(log.filter((l) => l.startsWith('vote: SIGKILL')).length >= 3 && log.filter((l) => l.startsWith('aggregate: SIGKILL')).length >= 3, log.join('; '))
+    assert.ok(
+      log.filter((l) => l.startsWith('vote: SIGKILL')).length >= 3 && log.filter((l) => l.startsWith('aggregate: SIGKILL')).length >= 3,
+      log.join('; '),
+    )
   })
 })

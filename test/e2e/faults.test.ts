@@ -32,7 +32,16 @@ describe('faults: poison records on voters_topic and votes_topic', function () {
 
     // A forged vote for a real voter, arriving before the real one: one per candidate, so all but
     // the stored choice differ from what Postgres will hold.
-    const forged = candidates!.map((c) => ({key: real!.voter_id, value: JSON.stringify({...sample, voter_id: real!.voter_id, candidate_id: c.candidate_id, voting_time: new Date().toISOString(), vote: 1})}))
+    const forged = candidates!.map((c) => ({
+      key: real!.voter_id,
+      value: JSON.stringify({
+        ...sample,
+        voter_id: real!.voter_id,
+        candidate_id: c.candidate_id,
+        voting_time: new Date().toISOString(),
+        vote: 1,
+      }),
+    }))
     await produce(t, names.votes, forged)
 
     // voters_topic poison: each key differs from its voter_id, so the dead letter must carry the record itself.
@@ -48,7 +57,10 @@ describe('faults: poison records on voters_topic and votes_topic', function () {
     assert.equal(vote.json.deadLettered, badVoters.length)
 
     // votes_topic poison: well-formed votes but for values Postgres cannot hold, or a voter it does not know.
-    const template = JSON.parse((await readTopic(t, names.votes)).find((r) => !forged.some((f) => f.value === r.value))!.value!) as Record<string, unknown> & {address: Record<string, unknown>}
+    const template = JSON.parse((await readTopic(t, names.votes)).find((r) => !forged.some((f) => f.value === r.value))!.value!) as Record<
+      string,
+      unknown
+    > & {address: Record<string, unknown>}
     const badVotes = [
       {key: 'long-id', value: JSON.stringify({...template, voter_id: 'x'.repeat(300)})},
       {key: 'long-state', value: JSON.stringify({...template, address: {...template.address, state: 's'.repeat(8000)}})},
@@ -66,7 +78,8 @@ describe('faults: poison records on voters_topic and votes_topic', function () {
 
     const dead = await readTopic(t, names.deadLetter)
     const reasonOf = (value: string) => dead.find((d) => d.value === value)?.headers.reason ?? ''
-    for (const bad of [...badVoters, ...badVotes, ...mismatched]) assert.ok(reasonOf(bad.value).length > 3, `dead letter with a reason for ${bad.key}: ${reasonOf(bad.value)}`)
+    for (const bad of [...badVoters, ...badVotes, ...mismatched])
+      assert.ok(reasonOf(bad.value).length > 3, `dead letter with a reason for ${bad.key}: ${reasonOf(bad.value)}`)
     assert.match(reasonOf(badVoters[0]!.value), /voter_id.*(NUL|\\u0000|null character)/i)
     assert.match(reasonOf(badVoters[1]!.value), /voter_id.*255/i)
     assert.match(reasonOf(badVoters[2]!.value), /unknown voter/i)
@@ -152,8 +165,14 @@ describe('faults: the broker and Postgres killed (kill -9) and restarted mid-run
     // During and after the Postgres outage no vote can be cast, so aggregate may rightly find
     // its input idle (and exit 0); vote, which holds unvoted voters, must not.
     const running = async (what: string, members: Array<'vote' | 'aggregate'> = ['vote', 'aggregate']) => {
-      for (const [name, child] of ([['vote', vote], ['aggregate', aggregate]] as const).filter(([n]) => members.includes(n))) {
-        if (child.exitCode !== null) assert.fail(`${name} exited ${what} (exit ${child.exitCode}): ${(await waitFor(child)).stderr.slice(-3000)}`)
+      for (const [name, child] of (
+        [
+          ['vote', vote],
+          ['aggregate', aggregate],
+        ] as const
+      ).filter(([n]) => members.includes(n))) {
+        if (child.exitCode !== null)
+          assert.fail(`${name} exited ${what} (exit ${child.exitCode}): ${(await waitFor(child)).stderr.slice(-3000)}`)
       }
     }
     // Both must be under way (joined, counting) before the broker goes.

@@ -42,7 +42,12 @@ describe('replicated cluster: three local brokers over SASL_SSL, one killed (kil
 
   before(async function () {
     // The cluster always runs from Apache's jars (docker-compose.yml has one broker).
-    if (!(await commandExists('java', ['-version'])) || !(await commandExists('mvn', ['-v'])) || !(await commandExists('openssl', ['version']))) this.skip()
+    if (
+      !(await commandExists('java', ['-version'])) ||
+      !(await commandExists('mvn', ['-v'])) ||
+      !(await commandExists('openssl', ['version']))
+    )
+      this.skip()
     const base = await freshEnv()
     t = base
     home = await mkdtemp(path.join(tmpdir(), 'election-cluster-'))
@@ -76,12 +81,21 @@ describe('replicated cluster: three local brokers over SASL_SSL, one killed (kil
   })
 
   it('lists three secured brokers, and refuses to turn into a single broker in place', async () => {
-    const status = await runJson<{services: Array<{service: string; address: string; healthy: boolean; security: string; nodes?: NodeJson[]}>}>(['services', 'status'], servicesEnv)
+    const status = await runJson<{
+      services: Array<{service: string; address: string; healthy: boolean; security: string; nodes?: NodeJson[]}>
+    }>(['services', 'status'], servicesEnv)
     const kafka = status.json.services.find((s) => s.service === 'kafka')!
     assert.equal(kafka.address, t.env.KAFKA_BROKERS)
     assert.equal(kafka.security, 'SASL_SSL (SCRAM-SHA-512, user election)')
     assert.equal(kafka.address.split(',').length, 3)
-    assert.deepEqual(kafka.nodes?.map((n) => [n.nodeId, n.healthy, n.pid !== null]), [[1, true, true], [2, true, true], [3, true, true]])
+    assert.deepEqual(
+      kafka.nodes?.map((n) => [n.nodeId, n.healthy, n.pid !== null]),
+      [
+        [1, true, true],
+        [2, true, true],
+        [3, true, true],
+      ],
+    )
     assertCleanError(await runCli(['services', 'up', '--brokers', '1'], servicesEnv), 3, /3-broker/, /services down/, /kafka/)
   })
 
@@ -91,8 +105,12 @@ describe('replicated cluster: three local brokers over SASL_SSL, one killed (kil
     await admin.connect()
     try {
       const {topics} = await admin.fetchTopicMetadata({topics: [names.votes, names.voters, names.aggregates.candidate]})
-      for (const topic of topics) for (const p of topic.partitions) assert.equal(p.replicas.length, 3, `${topic.name}[${p.partitionId}] replicas`)
-      const {resources} = await admin.describeConfigs({includeSynonyms: false, resources: [{type: 2, name: names.votes, configNames: ['min.insync.replicas']}]})
+      for (const topic of topics)
+        for (const p of topic.partitions) assert.equal(p.replicas.length, 3, `${topic.name}[${p.partitionId}] replicas`)
+      const {resources} = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{type: 2, name: names.votes, configNames: ['min.insync.replicas']}],
+      })
       assert.equal(resources[0]?.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue, '2')
     } finally {
       await admin.disconnect()
@@ -103,8 +121,12 @@ describe('replicated cluster: three local brokers over SASL_SSL, one killed (kil
     const vote = startCli(['vote', '--rate', '100', ...session], t.env)
     const aggregate = startCli(['aggregate', ...session], t.env)
     const running = async (what: string) => {
-      for (const [name, child] of [['vote', vote], ['aggregate', aggregate]] as const) {
-        if (child.exitCode !== null) assert.fail(`${name} exited ${what} (exit ${child.exitCode}): ${(await waitFor(child)).stderr.slice(-3000)}`)
+      for (const [name, child] of [
+        ['vote', vote],
+        ['aggregate', aggregate],
+      ] as const) {
+        if (child.exitCode !== null)
+          assert.fail(`${name} exited ${what} (exit ${child.exitCode}): ${(await waitFor(child)).stderr.slice(-3000)}`)
       }
     }
     const votes = await watchProgress(t, 'votes')
@@ -118,19 +140,32 @@ describe('replicated cluster: three local brokers over SASL_SSL, one killed (kil
       const votedAtKill = await count(t, 'votes')
       const killedAt = Date.now()
       await killHard(pid, false)
-      log(`killed node ${victim.nodeId} (pid ${pid}, leader of the candidate totals and votes_topic partitions [${victim.votesPartitions.join(', ')}]${victim.controller ? ', the controller' : ''}) at ${votedAtKill} votes`)
+      log(
+        `killed node ${victim.nodeId} (pid ${pid}, leader of the candidate totals and votes_topic partitions ` +
+          `[${victim.votesPartitions.join(', ')}]${victim.controller ? ', the controller' : ''}) at ${votedAtKill} votes`,
+      )
 
-      await until(async () => (await count(t, 'votes')) >= Math.min(VOTERS, votedAtKill + 300), 180_000, 'votes carrying on with one broker down')
+      await until(
+        async () => (await count(t, 'votes')) >= Math.min(VOTERS, votedAtKill + 300),
+        180_000,
+        'votes carrying on with one broker down',
+      )
       const stallAtKill = votes.longestStall(killedAt)
       await running('with one broker down')
 
       const restartedAt = Date.now()
       await servicesUp({env: servicesEnv, onStep: log})
       const votedAtRestart = await count(t, 'votes')
-      await until(async () => (await count(t, 'votes')) >= Math.min(VOTERS, votedAtRestart + 300), 180_000, 'votes carrying on after the restart')
+      await until(
+        async () => (await count(t, 'votes')) >= Math.min(VOTERS, votedAtRestart + 300),
+        180_000,
+        'votes carrying on after the restart',
+      )
       const stallAtRestart = votes.longestStall(restartedAt)
       await running('after the restart')
-      log(`longest stall in votes (count(*) sampled every 250 ms): ${stallAtKill} ms after the kill, ${stallAtRestart} ms after the restart`)
+      log(
+        `longest stall in votes (count(*) sampled every 250 ms): ${stallAtKill} ms after the kill, ${stallAtRestart} ms after the restart`,
+      )
 
       const [, aggregated] = await Promise.all([stopCleanly(vote, 'vote'), stopCleanly(aggregate, 'aggregate')])
       log(`aggregate renewed its totals producer ${aggregated.stderr.split('sending through a new producer').length - 1} time(s)`)
@@ -157,7 +192,10 @@ async function victimBroker(t: TestEnv): Promise<{nodeId: number; votesPartition
   try {
     const {topics} = await admin.fetchTopicMetadata({topics: [names.aggregates.candidate, names.votes]})
     const nodeId = topics.find((x) => x.name === names.aggregates.candidate)!.partitions[0]!.leader
-    const votesPartitions = topics.find((x) => x.name === names.votes)!.partitions.filter((p) => p.leader === nodeId).map((p) => p.partitionId)
+    const votesPartitions = topics
+      .find((x) => x.name === names.votes)!
+      .partitions.filter((p) => p.leader === nodeId)
+      .map((p) => p.partitionId)
     const {controller} = await admin.describeCluster()
     return {nodeId, votesPartitions, controller: controller === nodeId}
   } finally {

@@ -65,7 +65,10 @@ describe('scale-out: three vote and three aggregate processes on twelve partitio
       assert.equal(committed!.partitions.length, PARTITIONS)
       for (const p of committed!.partitions) assert.equal(p.offset, high.get(p.partition), `voters_topic partition ${p.partition}`)
       const perPartition = await admin.fetchTopicOffsets(names.votes)
-      assert.ok(perPartition.every((o) => Number(o.high) > 0), 'every votes_topic partition received votes')
+      assert.ok(
+        perPartition.every((o) => Number(o.high) > 0),
+        'every votes_topic partition received votes',
+      )
     } finally {
       await admin.disconnect()
     }

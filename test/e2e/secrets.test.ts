@@ -54,12 +54,17 @@ async function assertNothingLeaks(runs: Run[], secrets: string[], home: string):
   const files = await filesUnder(home)
   const leaks: string[] = []
   for (const {label, result} of runs) {
-    for (const [stream, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
-      for (const form of forms) if (text.includes(form)) leaks.push(`${label} (${stream}): ${text.split('\n').find((l) => l.includes(form))}`)
+    for (const [stream, text] of [
+      ['stdout', result.stdout],
+      ['stderr', result.stderr],
+    ] as const) {
+      for (const form of forms)
+        if (text.includes(form)) leaks.push(`${label} (${stream}): ${text.split('\n').find((l) => l.includes(form))}`)
     }
   }
   for (const {file, text} of files) {
-    for (const form of forms) if (text.includes(form)) leaks.push(`${path.relative(home, file)}: ${text.split('\n').find((l) => l.includes(form))}`)
+    for (const form of forms)
+      if (text.includes(form)) leaks.push(`${path.relative(home, file)}: ${text.split('\n').find((l) => l.includes(form))}`)
   }
   assert.deepEqual(leaks, [], `secrets printed or written:\n${leaks.join('\n')}`)
 }
@@ -85,7 +90,12 @@ async function atOnce(label: string, commands: Command[], env: NodeJS.ProcessEnv
 
 /** Checked after the leaks, so a run that fails differently still has its output searched. */
 function assertExitCodes(runs: Run[]): void {
-  allOf(runs.map(({label, expectedCode, result}): [string, () => void] => [label, () => assert.equal(result.code, expectedCode, `${result.stdout}\n${result.stderr}`)]))
+  allOf(
+    runs.map(({label, expectedCode, result}): [string, () => void] => [
+      label,
+      () => assert.equal(result.code, expectedCode, `${result.stdout}\n${result.stderr}`),
+    ]),
+  )
 }
 
 /**
@@ -93,11 +103,22 @@ function assertExitCodes(runs: Run[]): void {
  * added to each: `--debug` (text, stacks, kafkajs logs) or `--json --debug`.
  */
 const successes = (mode: string[]): Command[][] => [
-  [[['init-db', ...mode], 0], [['services', 'status', ...mode], 0], [['services', 'up', ...mode], 0]],
-  [[['seed-candidates', ...mode], 0], [['register-voters', '--count', '200', ...mode], 0]],
+  [
+    [['init-db', ...mode], 0],
+    [['services', 'status', ...mode], 0],
+    [['services', 'up', ...mode], 0],
+  ],
+  [
+    [['seed-candidates', ...mode], 0],
+    [['register-voters', '--count', '200', ...mode], 0],
+  ],
   [[['vote', '--exit-when-idle', '2s', ...mode], 0]],
   [[['aggregate', '--exit-when-idle', '2s', ...mode], 0]],
-  [[['verify', ...mode], 0], [['dashboard', '--once', ...mode], 0], [['services', 'down', ...mode], 0]],
+  [
+    [['verify', ...mode], 0],
+    [['dashboard', '--once', ...mode], 0],
+    [['services', 'down', ...mode], 0],
+  ],
 ]
 
 describe('secrets are never printed', function () {
@@ -121,7 +142,10 @@ describe('secrets are never printed', function () {
   })
 
   // Each command once per place, so the two places between them cover text, --json and --debug.
-  for (const [place, mode] of [['userinfo', ['--debug']], ['query', ['--json', '--debug']]] as const) {
+  for (const [place, mode] of [
+    ['userinfo', ['--debug']],
+    ['query', ['--json', '--debug']],
+  ] as const) {
     it(`with the Postgres password as ${place}: every command, success and failure paths, and the demo (${mode.join(' ')})`, async () => {
       const t = await freshEnv()
       envs.push(t)
@@ -132,16 +156,27 @@ describe('secrets are never printed', function () {
       const env = {...t.env, DATABASE_URL: url, ELECTION_HOME: home}
       const unreachable = new URL(url)
       unreachable.port = '1'
-      const malformed = place === 'userinfo' ? `postgres://u:${pgPassword}@127.0.0.1:port/db` : `postgres://u@127.0.0.1:port/db?password=${pgPassword}`
+      const malformed =
+        place === 'userinfo' ? `postgres://u:${pgPassword}@127.0.0.1:port/db` : `postgres://u@127.0.0.1:port/db?password=${pgPassword}`
       const runs: Run[] = []
       const failure = (args: string[], code: number): Command => [[...args, ...mode], code]
 
       await atOnce(`${place}, before init-db`, [failure(['verify'], 3)], env, runs)
       await Promise.all([
         inStages(place, successes([...mode]), env, runs),
-        atOnce(`${place}, Postgres unreachable`, [failure(['seed-candidates'], 4), failure(['services', 'status'], 0), failure(['services', 'up'], 4)], {...env, DATABASE_URL: unreachable.toString()}, runs),
+        atOnce(
+          `${place}, Postgres unreachable`,
+          [failure(['seed-candidates'], 4), failure(['services', 'status'], 0), failure(['services', 'up'], 4)],
+          {...env, DATABASE_URL: unreachable.toString()},
+          runs,
+        ),
         // pg reads the sslkey file and names the path in its error.
-        atOnce(`${place}, sslkey`, [failure(['verify'], 4)], {...env, DATABASE_URL: withPassword(url, pgPassword, place, {sslkey: key})}, runs),
+        atOnce(
+          `${place}, sslkey`,
+          [failure(['verify'], 4)],
+          {...env, DATABASE_URL: withPassword(url, pgPassword, place, {sslkey: key})},
+          runs,
+        ),
         atOnce(`${place}, malformed DATABASE_URL`, [failure(['init-db'], 2)], {...env, DATABASE_URL: malformed}, runs),
         atOnce(`${place}, malformed --database-url`, [failure(['verify', '--database-url', malformed], 2)], env, runs),
         atOnce(`${place}, bad flag`, [failure(['vote', '--session-timeout', '1s'], 2)], env, runs),
@@ -157,7 +192,13 @@ describe('secrets are never printed', function () {
   it('Kafka SASL against a plaintext broker: a clean one-line error, exit 4, no secret, in text, --json and --debug', async () => {
     const t = await freshEnv()
     envs.push(t)
-    const env = {...t.env, ELECTION_HOME: home, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'election', KAFKA_SASL_PASSWORD: sasl}
+    const env = {
+      ...t.env,
+      ELECTION_HOME: home,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'election',
+      KAFKA_SASL_PASSWORD: sasl,
+    }
     const runs: Run[] = []
     const [text, json, debug] = await Promise.all([
       run('sasl', [['init-db'], 4], env, runs),
@@ -166,16 +207,22 @@ describe('secrets are never printed', function () {
     ])
     await assertNothingLeaks(runs, [sasl, pgPassword], home)
     allOf([
-      ['text', () => {
-        assertCleanError(text, 4, /Kafka/)
-        assert.match(text.stderr, /Try: .*KAFKA_SASL_/, 'the hint points at the SASL settings')
-      }],
+      [
+        'text',
+        () => {
+          assertCleanError(text, 4, /Kafka/)
+          assert.match(text.stderr, /Try: .*KAFKA_SASL_/, 'the hint points at the SASL settings')
+        },
+      ],
       ['--json', () => void assertJsonError(json, 4, /Kafka/)],
-      ['--debug', () => {
-        assert.equal(debug.code, 4, debug.stderr)
-        assert.match(debug.stderr, /^Error: Kafka .*$/m)
-        assert.equal(debug.stdout, '')
-      }],
+      [
+        '--debug',
+        () => {
+          assert.equal(debug.code, 4, debug.stderr)
+          assert.match(debug.stderr, /^Error: Kafka .*$/m)
+          assert.equal(debug.stdout, '')
+        },
+      ],
     ])
   })
 })

@@ -11,7 +11,6 @@ import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
-
 import {postgresPoolConfig, resolveSettings} from '../../src/lib/config/settings.js'
 import {kafkaPasswordFile, postgresPasswordFile, readState} from '../../src/lib/config/state.js'
 import {servicesDown, servicesUp} from '../../src/lib/services/index.js'
@@ -45,7 +44,18 @@ describe('services up --secure: the pipeline over SASL_SSL (SCRAM-SHA-512) and P
     home = await mkdtemp(path.join(tmpdir(), 'election-secure-'))
     // Nothing configured: every command finds the services, the CA and the credentials in the state folder.
     const env: NodeJS.ProcessEnv = {...process.env, ELECTION_HOME: home, ELECTION_NAMESPACE: 'secure.', NO_COLOR: '1'}
-    for (const name of ['KAFKA_BROKERS', 'DATABASE_URL', 'KAFKA_SSL', 'KAFKA_SSL_CA_FILE', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'PGSSLMODE', 'PGSSLROOTCERT']) delete env[name]
+    for (const name of [
+      'KAFKA_BROKERS',
+      'DATABASE_URL',
+      'KAFKA_SSL',
+      'KAFKA_SSL_CA_FILE',
+      'KAFKA_SASL_MECHANISM',
+      'KAFKA_SASL_USERNAME',
+      'KAFKA_SASL_PASSWORD',
+      'PGSSLMODE',
+      'PGSSLROOTCERT',
+    ])
+      delete env[name]
     await servicesUp({env, secure: true, onStep: log})
     t = {env, settings: resolveSettings({}, env, await readState(home)), namespace: 'secure.', database: 'election', drop: async () => {}}
     secrets = [(await readFile(kafkaPasswordFile(home), 'utf8')).trim(), (await readFile(postgresPasswordFile(home), 'utf8')).trim()]
@@ -54,7 +64,9 @@ describe('services up --secure: the pipeline over SASL_SSL (SCRAM-SHA-512) and P
   after(async function () {
     this.timeout(3 * 60_000)
     if (home) {
-      await servicesDown({env: t?.env ?? {...process.env, ELECTION_HOME: home}}).catch((error: unknown) => log(`services down: ${String(error)}`))
+      await servicesDown({env: t?.env ?? {...process.env, ELECTION_HOME: home}}).catch((error: unknown) =>
+        log(`services down: ${String(error)}`),
+      )
       await rm(home, {recursive: true, force: true})
     }
     if (elsewhere) await rm(elsewhere, {recursive: true, force: true})
@@ -62,7 +74,10 @@ describe('services up --secure: the pipeline over SASL_SSL (SCRAM-SHA-512) and P
 
   const assertNoSecret = (result: CliResult) => {
     for (const secret of secrets) {
-      assert.ok(!result.stdout.includes(secret) && !result.stderr.includes(secret), `a password was printed:\n${result.stdout}\n${result.stderr}`)
+      assert.ok(
+        !result.stdout.includes(secret) && !result.stderr.includes(secret),
+        `a password was printed:\n${result.stdout}\n${result.stderr}`,
+      )
     }
   }
 
@@ -93,7 +108,10 @@ describe('services up --secure: the pipeline over SASL_SSL (SCRAM-SHA-512) and P
 
     const snapshot = await runJson<SnapshotJson>(['dashboard', '--once'], t.env)
     assert.equal(snapshot.code, 0, snapshot.stderr)
-    const truth = await sql<{candidate_id: string; n: number}>(t, 'SELECT candidate_id, count(*)::int AS n FROM votes GROUP BY candidate_id')
+    const truth = await sql<{candidate_id: string; n: number}>(
+      t,
+      'SELECT candidate_id, count(*)::int AS n FROM votes GROUP BY candidate_id',
+    )
     assert.deepEqual(
       Object.fromEntries(snapshot.json.candidates.map((c) => [c.candidate_id, c.total_votes])),
       Object.fromEntries(truth.map((r) => [r.candidate_id, r.n])),
@@ -119,7 +137,12 @@ describe('services up --secure: the pipeline over SASL_SSL (SCRAM-SHA-512) and P
   })
 
   it('a wrong SASL password: one line naming the user, exit 4, no secret', async () => {
-    const result = await runCli(['verify'], {...t.env, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'election', KAFKA_SASL_PASSWORD: 'not-the-password'})
+    const result = await runCli(['verify'], {
+      ...t.env,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'election',
+      KAFKA_SASL_PASSWORD: 'not-the-password',
+    })
     assertCleanError(result, 4, /refused the SASL login of user "election"/)
     assertNoSecret(result)
     assert.ok(!result.stderr.includes('not-the-password'), 'not even the wrong password is printed')

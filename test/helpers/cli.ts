@@ -60,13 +60,20 @@ export async function finishCli(child: ChildProcess, args: string[], limitMs = 1
   clearTimeout(term)
   clearTimeout(kill)
   if (hung) {
-    throw new Error(`election ${args.join(' ')} did not finish within ${limitMs / 1000} s (stopped: exit ${result.code}, signal ${result.signal})\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
+    throw new Error(
+      `election ${args.join(' ')} did not finish within ${limitMs / 1000} s (stopped: exit ${result.code}, signal ${result.signal})\n` +
+        `stdout: ${result.stdout}\nstderr: ${result.stderr}`,
+    )
   }
   return result
 }
 
 /** Runs the CLI with --json and parses stdout; fails the test with stderr when stdout is not JSON. */
-export async function runJson<T = Record<string, unknown>>(args: string[], env?: NodeJS.ProcessEnv, limitMs?: number): Promise<{code: number | null; json: T; stderr: string}> {
+export async function runJson<T = Record<string, unknown>>(
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+  limitMs?: number,
+): Promise<{code: number | null; json: T; stderr: string}> {
   const result = await runCli([...args, '--json'], env, limitMs)
   try {
     return {code: result.code, json: JSON.parse(result.stdout) as T, stderr: result.stderr}

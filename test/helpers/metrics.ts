@@ -17,7 +17,8 @@ export function parseMetrics(text: string): Sample[] {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line)
     if (!match) continue
     const labels: Record<string, string> = {}
-    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[key!] = value!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))
     samples.push({name: match[1]!, labels, value: Number(match[3])})
   }
   return samples
@@ -56,7 +57,9 @@ export async function scrape(port: number): Promise<Scrape | undefined> {
 /** Scrapes once through a keep-alive agent, as Prometheus does, and returns it with the connection still open: destroy it when done. */
 export async function scrapeKeepingAlive(port: number): Promise<Agent> {
   const agent = new Agent({keepAlive: true})
-  await new Promise<void>((resolve, reject) => get({host: '127.0.0.1', port, path: '/metrics', agent}, (response) => response.resume().on('end', resolve)).on('error', reject))
+  await new Promise<void>((resolve, reject) =>
+    get({host: '127.0.0.1', port, path: '/metrics', agent}, (response) => response.resume().on('end', resolve)).on('error', reject),
+  )
   return agent
 }
 
@@ -69,8 +72,16 @@ export async function scrapeUntil(port: number, child: ChildProcess, done: (scra
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       const result = await waitFor(child)
-      const seen = last ? last.samples.filter((s) => s.name.startsWith('election_')).map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`).join('\n') : 'no scrape answered'
-      throw new Error(`the command exited (${result.code}) before its metrics showed the expected values; last scrape:\n${seen}\nstderr: ${result.stderr}`)
+      const seen = last
+        ? last.samples
+            .filter((s) => s.name.startsWith('election_'))
+            .map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`)
+            .join('\n')
+        : 'no scrape answered'
+      throw new Error(
+        `the command exited (${result.code}) before its metrics showed the expected values; ` +
+          `last scrape:\n${seen}\nstderr: ${result.stderr}`,
+      )
     }
     last = (await scrape(port)) ?? last
     if (last && done(last)) return last

@@ -18,7 +18,12 @@ export async function localServices(): Promise<boolean> {
 
 /** SIGKILL (and, with `withChildren`, its children too), then waits until they are gone. */
 export async function killHard(pid: number, withChildren: boolean): Promise<void> {
-  const children = withChildren ? execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], {encoding: 'utf8'}).split('\n').map(Number).filter(Boolean) : []
+  const children = withChildren
+    ? execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], {encoding: 'utf8'})
+        .split('\n')
+        .map(Number)
+        .filter(Boolean)
+    : []
   for (const p of [pid, ...children]) {
     try {
       process.kill(p, 'SIGKILL')

@@ -26,7 +26,6 @@ export interface ErrorJson {
   error: {name: string; message: string; suggestions?: string[]; exitCode: number}
 }
 
-
 export async function sql<R = Record<string, unknown>>(t: TestEnv, text: string, params: unknown[] = []): Promise<R[]> {
   const client = new pg.Client(postgresPoolConfig(t.settings.postgres))
   await client.connect()

@@ -46,6 +46,10 @@ export function modelChoice(candidateIds: string[], seed: number, voterId: strin
  * ln of how much likelier `choices` are under the model than under a uniform pick:
  * large and positive for choices drawn from the model, negative on average for uniform ones.
  */
-export function logLikelihoodRatio(candidateIds: string[], seed: number, voters: Array<{region: string; age: number; chosen: number}>): number {
+export function logLikelihoodRatio(
+  candidateIds: string[],
+  seed: number,
+  voters: Array<{region: string; age: number; chosen: number}>,
+): number {
   return voters.reduce((sum, v) => sum + Math.log(modelShares(candidateIds, seed, v.region, v.age)[v.chosen]! * candidateIds.length), 0)
 }

@@ -3,8 +3,13 @@ import assert from 'node:assert/strict'
 import {describeCause} from '../../src/lib/errors.js'
 
 describe('describeCause', () => {
-  it("spells out the reasons kafkajs keeps in an aggregate error's `errors` (\"Topic creation errors\")", () => {
-    const aggregate = Object.assign(new Error('Topic creation errors'), {errors: [new Error('Replication factor: 3 larger than available brokers: 1.'), new Error('Replication factor: 3 larger than available brokers: 1.')]})
+  it('spells out the reasons kafkajs keeps in an aggregate error\'s `errors` ("Topic creation errors")', () => {
+    const aggregate = Object.assign(new Error('Topic creation errors'), {
+      errors: [
+        new Error('Replication factor: 3 larger than available brokers: 1.'),
+        new Error('Replication factor: 3 larger than available brokers: 1.'),
+      ],
+    })
     assert.equal(describeCause(aggregate), 'Topic creation errors: Replication factor: 3 larger than available brokers: 1.')
   })
 

@@ -4,7 +4,10 @@ import {formatDuration, MAX_DURATION_MS, parseDuration, SESSION_TIMEOUT_BOUNDS} 
 
 describe('duration flags', () => {
   it('parses units and bare seconds', () => {
-    assert.deepEqual(['500ms', '5s', '2m', '1h', '1.5', '10'].map((d) => parseDuration(d)), [500, 5000, 120_000, 3_600_000, 1500, 10_000])
+    assert.deepEqual(
+      ['500ms', '5s', '2m', '1h', '1.5', '10'].map((d) => parseDuration(d)),
+      [500, 5000, 120_000, 3_600_000, 1500, 10_000],
+    )
   })
 
   it('refuses what a Node timer cannot wait for (2^31-1 ms fires at once), with the limit in the message', () => {
@@ -28,12 +31,19 @@ describe('duration flags', () => {
   })
 
   it('takes fractions of any unit and surrounding blanks', () => {
-    assert.deepEqual([' 5s ', '1.5m', '0.5s', '0.25h'].map((d) => parseDuration(d)), [5000, 90_000, 500, 900_000])
+    assert.deepEqual(
+      [' 5s ', '1.5m', '0.5s', '0.25h'].map((d) => parseDuration(d)),
+      [5000, 90_000, 500, 900_000],
+    )
   })
 
   it('refuses unknown units, signs, inner blanks, a unit alone and the empty string, quoting the input', () => {
     for (const input of ['5d', '5S', '-5s', '+5s', '5 s', 's', '', '.5s', '5.s', '1e3', '0x10']) {
-      assert.throws(() => parseDuration(input), {name: 'ElectionUsageError', message: new RegExp(`^invalid duration "${input.replace(/[.+]/g, '\\$&')}"$`)}, JSON.stringify(input))
+      assert.throws(
+        () => parseDuration(input),
+        {name: 'ElectionUsageError', message: new RegExp(`^invalid duration "${input.replace(/[.+]/g, '\\$&')}"$`)},
+        JSON.stringify(input),
+      )
     }
     for (const input of ['0', '0ms', '0.0h']) assert.throws(() => parseDuration(input), {message: /positive/}, input)
   })

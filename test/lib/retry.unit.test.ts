@@ -23,7 +23,7 @@ describe('retry policy', () => {
     assert.equal(isRetriable(kafkaError('KafkaJSNumberOfRetriesExceeded', false)), true, 'kafkajs gave up; we try again later')
     assert.equal(isRetriable(postgresError('57P01')), true, 'admin shutdown')
     assert.equal(isRetriable(postgresError('40001')), true, 'serialization failure')
-    assert.equal(isRetriable(postgresError('23505')), false, 'a data error is the record\'s fault')
+    assert.equal(isRetriable(postgresError('23505')), false, "a data error is the record's fault")
     assert.equal(isRetriable(postgresError('42P01')), false, 'a missing table is no outage')
     assert.equal(isRetriable(new TypeError('a bug')), false)
   })
@@ -48,13 +48,19 @@ describe('retry policy', () => {
     let inner = 0
     const outer = failing()
     await assert.rejects(
-      retry(async () => {
-        await outer.work()
-        return retry(async () => {
-          inner++
-          throw error
-        }, {attempts: 2})
-      }, {attempts: 5}),
+      retry(
+        async () => {
+          await outer.work()
+          return retry(
+            async () => {
+              inner++
+              throw error
+            },
+            {attempts: 2},
+          )
+        },
+        {attempts: 5},
+      ),
       (e) => e === error,
     )
     assert.equal(inner, 2)
@@ -66,11 +72,14 @@ describe('retry policy', () => {
     const error = kafkaError('KafkaJSConnectionError', true)
     let calls = 0
     await assert.rejects(
-      retry(async () => {
-        calls++
-        if (calls === 2) stop.abort()
-        throw error
-      }, {signal: stop.signal}),
+      retry(
+        async () => {
+          calls++
+          if (calls === 2) stop.abort()
+          throw error
+        },
+        {signal: stop.signal},
+      ),
       (e) => e === error,
     )
     assert.equal(calls, 2)

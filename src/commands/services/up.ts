@@ -28,10 +28,16 @@ folder stays secured; a plaintext Kafka cannot be secured in place (remove its k
 
   static examples = [
     {description: 'Start local services (or reuse running ones)', command: '<%= config.bin %> <%= command.id %>'},
-    {description: 'Check an existing cluster and database instead', command: 'KAFKA_BROKERS=kafka:9092 DATABASE_URL=postgres://u:p@db/election <%= config.bin %> <%= command.id %>'},
+    {
+      description: 'Check an existing cluster and database instead',
+      command: 'KAFKA_BROKERS=kafka:9092 DATABASE_URL=postgres://u:p@db/election <%= config.bin %> <%= command.id %>',
+    },
     {description: 'Machine-readable result for scripts', command: '<%= config.bin %> <%= command.id %> --json'},
     {description: 'A local three-broker cluster (one broker may die)', command: '<%= config.bin %> <%= command.id %> --brokers 3'},
-    {description: 'Secured: Kafka over SASL_SSL (SCRAM-SHA-512) and Postgres over TLS', command: '<%= config.bin %> <%= command.id %> --secure'},
+    {
+      description: 'Secured: Kafka over SASL_SSL (SCRAM-SHA-512) and Postgres over TLS',
+      command: '<%= config.bin %> <%= command.id %> --secure',
+    },
   ]
 
   static flags = {
@@ -75,6 +81,10 @@ folder stays secured; a plaintext Kafka cannot be secured in place (remove its k
 function localBrokerCount(brokers: string | undefined): number | undefined {
   if (brokers === undefined || !/^\d+$/.test(brokers.trim())) return undefined
   const count = Number(brokers)
-  if (count !== 1 && count !== 3) throw usageError(`--brokers ${brokers}: a local Kafka has 1 or 3 brokers`, 'use --brokers 3 for a replicated cluster, or --brokers host:port for an existing one')
+  if (count !== 1 && count !== 3)
+    throw usageError(
+      `--brokers ${brokers}: a local Kafka has 1 or 3 brokers`,
+      'use --brokers 3 for a replicated cluster, or --brokers host:port for an existing one',
+    )
   return count
 }

@@ -36,7 +36,10 @@ export function claimsOf(messages: KafkaMessage[]): {claims: Array<{claim: VoteC
 }
 
 /** Sorts what became of the claims: the votes counted now, how many were counted before, and the records refused (added to `rejected`). */
-export function sortOutcomes(outcomes: Array<{outcome: ClaimOutcome; message: KafkaMessage}>, rejected: Rejected[]): {counted: CountedVote[]; duplicates: number} {
+export function sortOutcomes(
+  outcomes: Array<{outcome: ClaimOutcome; message: KafkaMessage}>,
+  rejected: Rejected[],
+): {counted: CountedVote[]; duplicates: number} {
   const counted: CountedVote[] = []
   let duplicates = 0
   for (const {outcome, message} of outcomes) {

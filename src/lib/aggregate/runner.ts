@@ -91,7 +91,10 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
       dirty = new Set()
       waiting = []
       try {
-        const published = await retry(() => publishTotals(pool, producer, names, all ? undefined : [...keys]), {signal: member.signal, onRetry: metrics.retried})
+        const published = await retry(() => publishTotals(pool, producer, names, all ? undefined : [...keys]), {
+          signal: member.signal,
+          onRetry: metrics.retried,
+        })
         stats.published += published
         metrics.published.inc(published)
         lastPublish = Date.now()
@@ -109,15 +112,27 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
     })
     return publishing
   }
-  const ticker = setInterval(() => {
-    if (dirty.size > 0 && Date.now() - lastPublish >= publishEvery) void publish()
-  }, Math.max(10, Math.floor(publishEvery / 2)))
+  const ticker = setInterval(
+    () => {
+      if (dirty.size > 0 && Date.now() - lastPublish >= publishEvery) void publish()
+    },
+    Math.max(10, Math.floor(publishEvery / 2)),
+  )
 
   /** One batch: count each vote once (Postgres), dead-letter the rest, then commit the offsets. */
   const processBatch = async (messages: KafkaMessage[], {batch, resolveOffset}: EachBatchPayload) => {
     const {claims, rejected} = claimsOf(messages)
     const {results, refused} = await isolateDataErrors(claims, async (part) => {
-      const outcomes = await retry(() => withTransaction(pool, (client) => countVotes(client, part.map((p) => p.claim))), {signal: member.signal, onRetry: metrics.retried})
+      const outcomes = await retry(
+        () =>
+          withTransaction(pool, (client) =>
+            countVotes(
+              client,
+              part.map((p) => p.claim),
+            ),
+          ),
+        {signal: member.signal, onRetry: metrics.retried},
+      )
       return outcomes.map((outcome, i) => ({outcome, message: part[i]!.message}))
     })
     for (const {item, reason} of refused) rejected.push(rejectedRecord(item.message, {reason, category: 'postgres_rejected'}))
@@ -161,7 +176,12 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
     process: processBatch,
   })
   const {lifecycle} = member
-  if (lifecycle.error) throw unavailableError(`aggregation stopped: ${describeCause(lifecycle.error)}`, lifecycle.error, 'run again: counted votes are never counted twice')
+  if (lifecycle.error)
+    throw unavailableError(
+      `aggregation stopped: ${describeCause(lifecycle.error)}`,
+      lifecycle.error,
+      'run again: counted votes are never counted twice',
+    )
   return snapshot()
 
   function snapshot(): AggregateStats {
@@ -172,7 +192,12 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
       seconds,
       votesPerSecond: Math.round(stats.consumed / Math.max(seconds, 0.001)),
       // Percentiles come back as the top of their bucket; never report one above the maximum seen.
-      latencyMs: {count, p50: count ? Math.min(histogram.getValueAtPercentile(50), histogram.maxValue) : 0, p99: count ? Math.min(histogram.getValueAtPercentile(99), histogram.maxValue) : 0, max: count ? histogram.maxValue : 0},
+      latencyMs: {
+        count,
+        p50: count ? Math.min(histogram.getValueAtPercentile(50), histogram.maxValue) : 0,
+        p99: count ? Math.min(histogram.getValueAtPercentile(99), histogram.maxValue) : 0,
+        max: count ? histogram.maxValue : 0,
+      },
       stopReason: member.lifecycle.stopReason,
     }
   }

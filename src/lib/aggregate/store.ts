@@ -73,7 +73,9 @@ export async function countVotes(client: pg.ClientBase, claims: VoteClaim[]): Pr
               vr.voter_id IS NOT NULL AS voter_known, vr.address_state AS state, vr.gender, vr.registered_age,
               vo.candidate_id AS stored_candidate_id, vo.voting_time
        FROM unnest($1::int[], $2::text[], $3::text[]) AS c (i, voter_id, candidate_id)
-       LEFT JOIN LATERAL (SELECT v.voter_id, v.address_state, v.gender, v.registered_age FROM voters v WHERE v.voter_id = c.voter_id LIMIT 1) vr ON true
+       LEFT JOIN LATERAL (
+         SELECT v.voter_id, v.address_state, v.gender, v.registered_age FROM voters v WHERE v.voter_id = c.voter_id LIMIT 1
+       ) vr ON true
        LEFT JOIN LATERAL (SELECT v.candidate_id, v.voting_time FROM votes v WHERE v.voter_id = c.voter_id LIMIT 1) vo ON true
      ), fresh AS (
        INSERT INTO aggregator_counted_votes (voter_id)
@@ -101,10 +103,17 @@ export async function countVotes(client: pg.ClientBase, claims: VoteClaim[]): Pr
 }
 
 function outcomeOf(claim: VoteClaim, row: ClaimRow, taken: Set<string>): ClaimOutcome {
-  if (!row.candidate_known) return {kind: 'refused', category: 'unknown_candidate', reason: `unknown candidate ${claim.candidate_id}: not in the candidates table`}
+  if (!row.candidate_known)
+    return {kind: 'refused', category: 'unknown_candidate', reason: `unknown candidate ${claim.candidate_id}: not in the candidates table`}
   if (!row.voter_known) return {kind: 'refused', category: 'unknown_voter', reason: 'unknown voter: not in the voters table'}
-  if (row.stored_candidate_id === null) return {kind: 'refused', category: 'no_stored_vote', reason: 'no vote stored in Postgres for this voter'}
-  if (row.stored_candidate_id !== claim.candidate_id) return {kind: 'refused', category: 'candidate_mismatch', reason: `candidate ${claim.candidate_id} differs from the stored vote's candidate ${row.stored_candidate_id}`}
+  if (row.stored_candidate_id === null)
+    return {kind: 'refused', category: 'no_stored_vote', reason: 'no vote stored in Postgres for this voter'}
+  if (row.stored_candidate_id !== claim.candidate_id)
+    return {
+      kind: 'refused',
+      category: 'candidate_mismatch',
+      reason: `candidate ${claim.candidate_id} differs from the stored vote's candidate ${row.stored_candidate_id}`,
+    }
   if (!row.fresh || taken.has(claim.voter_id)) return {kind: 'duplicate'}
   taken.add(claim.voter_id)
   return {

@@ -90,7 +90,10 @@ export function resolveSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, 
     throw usageError(`KAFKA_SASL_MECHANISM "${mechanism}" is not supported`, `use one of: ${SASL_MECHANISMS.join(', ')}`)
   }
   if (mechanism && (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD)) {
-    throw usageError('KAFKA_SASL_MECHANISM is set but KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is missing', 'set both, or unset KAFKA_SASL_MECHANISM')
+    throw usageError(
+      'KAFKA_SASL_MECHANISM is set but KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is missing',
+      'set both, or unset KAFKA_SASL_MECHANISM',
+    )
   }
   const sslmode = (env.PGSSLMODE ?? urlParameter(database.value, 'sslmode') ?? 'disable').toLowerCase()
   if (!(SSL_MODES as readonly string[]).includes(sslmode)) {
@@ -98,7 +101,10 @@ export function resolveSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, 
   }
 
   if (localSecurity && !localSecurity.password && !mechanism) {
-    throw configError('the local Kafka asks for a SASL password, but the state folder has none (kafka-password is missing)', 'restore that file, or set KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD')
+    throw configError(
+      'the local Kafka asks for a SASL password, but the state folder has none (kafka-password is missing)',
+      'restore that file, or set KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD',
+    )
   }
   // A secured local Kafka (`services up --secure`) needs nothing set; each KAFKA_* variable still wins over what it recorded.
   const sasl = mechanism
@@ -107,7 +113,10 @@ export function resolveSettings(flags: ConnectionFlags, env: NodeJS.ProcessEnv, 
 
   return {
     kafka: {
-      brokers: brokers.value.split(',').map((b) => b.trim()).filter(Boolean),
+      brokers: brokers.value
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
       source: brokers.source,
       clientId: env.KAFKA_CLIENT_ID ?? 'election',
       ssl: isTrue(env.KAFKA_SSL) || Boolean(sasl),
@@ -136,10 +145,16 @@ function assertPostgresUrl(url: string, source: Source): void {
   try {
     protocol = new URL(url).protocol
   } catch {
-    throw usageError(`${DATABASE_URL_ORIGIN[source]} is not a valid URL`, 'use postgres://user@host:5432/database, with :password after the user (percent-encode special characters)')
+    throw usageError(
+      `${DATABASE_URL_ORIGIN[source]} is not a valid URL`,
+      'use postgres://user@host:5432/database, with :password after the user (percent-encode special characters)',
+    )
   }
   if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-    throw usageError(`${DATABASE_URL_ORIGIN[source]} is not a Postgres URL (scheme ${protocol})`, 'use postgres://user@host:5432/database, with :password after the user')
+    throw usageError(
+      `${DATABASE_URL_ORIGIN[source]} is not a Postgres URL (scheme ${protocol})`,
+      'use postgres://user@host:5432/database, with :password after the user',
+    )
   }
 }
 
@@ -161,11 +176,14 @@ export function kafkaClientConfig(settings: KafkaSettings): Pick<KafkaConfig, 'b
   }
 }
 
-function readCaFile(file: string, variable = 'KAFKA_SSL_CA_FILE', signed = 'the brokers\''): string {
+function readCaFile(file: string, variable = 'KAFKA_SSL_CA_FILE', signed = "the brokers'"): string {
   try {
     return readFileSync(file, 'utf8')
   } catch (error) {
-    throw usageError(`${variable} ${file} cannot be read: ${describeCause(error).replace(/,? open '.*'$/, '')}`, `point ${variable} at the PEM file of the CA that signed ${signed} certificates, or unset it to use the system CAs`)
+    throw usageError(
+      `${variable} ${file} cannot be read: ${describeCause(error).replace(/,? open '.*'$/, '')}`,
+      `point ${variable} at the PEM file of the CA that signed ${signed} certificates, or unset it to use the system CAs`,
+    )
   }
 }
 
@@ -176,7 +194,7 @@ export function postgresPoolConfig(settings: PostgresSettings): PoolConfig {
   url.searchParams.delete('sslrootcert')
   if (settings.sslmode === 'disable' || settings.sslmode === 'prefer') return {connectionString: url.toString()}
   const verify = settings.sslmode === 'verify-ca' || settings.sslmode === 'verify-full'
-  const ca = verify && settings.sslRootCert ? readCaFile(settings.sslRootCert, 'sslrootcert (or PGSSLROOTCERT)', 'the server\'s') : undefined
+  const ca = verify && settings.sslRootCert ? readCaFile(settings.sslRootCert, 'sslrootcert (or PGSSLROOTCERT)', "the server's") : undefined
   return {
     connectionString: url.toString(),
     ssl: {
@@ -198,7 +216,11 @@ export function kafkaEnv(settings: KafkaSettings): NodeJS.ProcessEnv {
     KAFKA_SSL: settings.ssl ? 'true' : 'false',
     ...(settings.sslCaFile ? {KAFKA_SSL_CA_FILE: settings.sslCaFile} : {}),
     ...(settings.sasl
-      ? {KAFKA_SASL_MECHANISM: settings.sasl.mechanism, KAFKA_SASL_USERNAME: settings.sasl.username, KAFKA_SASL_PASSWORD: settings.sasl.password}
+      ? {
+          KAFKA_SASL_MECHANISM: settings.sasl.mechanism,
+          KAFKA_SASL_USERNAME: settings.sasl.username,
+          KAFKA_SASL_PASSWORD: settings.sasl.password,
+        }
       : {}),
   }
 }

@@ -88,7 +88,8 @@ export async function readState(dir = stateDir()): Promise<ServicesState> {
 
 export async function writeState(state: ServicesState, dir = stateDir()): Promise<void> {
   await ensurePrivateDir(dir)
-  const postgres = state.postgres?.source === 'local' ? {...state.postgres, address: withPassword(state.postgres.address, '')} : state.postgres
+  const postgres =
+    state.postgres?.source === 'local' ? {...state.postgres, address: withPassword(state.postgres.address, '')} : state.postgres
   const kafka = state.kafka?.security ? {...state.kafka, security: {...state.kafka.security, password: undefined}} : state.kafka
   await writePrivateFile(stateFile(dir), JSON.stringify({...state, kafka, postgres}, null, 2) + '\n')
 }
@@ -124,7 +125,10 @@ export async function writePrivateFile(file: string, content: string, owner?: {u
 export async function lockDownTree(dir: string): Promise<void> {
   for (const entry of await readdir(dir, {withFileTypes: true, recursive: true}).catch(() => [])) {
     const full = path.join(entry.parentPath, entry.name)
-    const mode = await lstat(full).then((s) => (s.isSymbolicLink() ? 0 : s.mode & 0o777), () => 0)
+    const mode = await lstat(full).then(
+      (s) => (s.isSymbolicLink() ? 0 : s.mode & 0o777),
+      () => 0,
+    )
     if (mode & 0o077) await chmod(full, mode & 0o700).catch(() => {})
   }
 }

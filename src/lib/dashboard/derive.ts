@@ -28,10 +28,18 @@ export function deriveSnapshot({store, counts, connection, health, now}: DeriveI
     totals: {...counts, counted, turnoutPct: turnoutPct(counts.votes, counts.voters)},
     leader: leaderOf(candidates),
     candidates,
-    locations: withShares([...store.location.values()], (l) => l.count).map(({state, count, share, updated_at}) => ({state, count, share, updated_at}) satisfies LocationRow).sort((a, b) => b.count - a.count || a.state.localeCompare(b.state)),
-    gender: withShares([...store.gender.values()], (g) => g.count).map(({gender, count, share}) => ({gender, count, share}) satisfies GenderRow).sort((a, b) => b.count - a.count || a.gender.localeCompare(b.gender)),
-    age: withShares([...store.age.values()], (a) => a.count).map(({age_band, count, share}) => ({age_band, count, share}) satisfies AgeRow).sort((a, b) => bandIndex(a.age_band) - bandIndex(b.age_band) || a.age_band.localeCompare(b.age_band)),
-    party: withShares([...store.party.values()], (p) => p.total_votes).map(({party_affiliation, total_votes, share}) => ({party_affiliation, total_votes, share}) satisfies PartyRow).sort((a, b) => b.total_votes - a.total_votes || a.party_affiliation.localeCompare(b.party_affiliation)),
+    locations: withShares([...store.location.values()], (l) => l.count)
+      .map(({state, count, share, updated_at}) => ({state, count, share, updated_at}) satisfies LocationRow)
+      .sort((a, b) => b.count - a.count || a.state.localeCompare(b.state)),
+    gender: withShares([...store.gender.values()], (g) => g.count)
+      .map(({gender, count, share}) => ({gender, count, share}) satisfies GenderRow)
+      .sort((a, b) => b.count - a.count || a.gender.localeCompare(b.gender)),
+    age: withShares([...store.age.values()], (a) => a.count)
+      .map(({age_band, count, share}) => ({age_band, count, share}) satisfies AgeRow)
+      .sort((a, b) => bandIndex(a.age_band) - bandIndex(b.age_band) || a.age_band.localeCompare(b.age_band)),
+    party: withShares([...store.party.values()], (p) => p.total_votes)
+      .map(({party_affiliation, total_votes, share}) => ({party_affiliation, total_votes, share}) satisfies PartyRow)
+      .sort((a, b) => b.total_votes - a.total_votes || a.party_affiliation.localeCompare(b.party_affiliation)),
     health,
   }
 }
@@ -55,7 +63,10 @@ export function rankCandidates(candidates: Iterable<CandidateTotal>): CandidateR
       share: share(c.total_votes, total),
       last_voting_time: c.last_voting_time,
     }))
-    .sort((a, b) => b.total_votes - a.total_votes || a.candidate_name.localeCompare(b.candidate_name) || a.candidate_id.localeCompare(b.candidate_id))
+    .sort(
+      (a, b) =>
+        b.total_votes - a.total_votes || a.candidate_name.localeCompare(b.candidate_name) || a.candidate_id.localeCompare(b.candidate_id),
+    )
 }
 
 /** The top of a ranked list; null until somebody has a vote. */

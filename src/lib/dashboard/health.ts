@@ -43,7 +43,10 @@ export class LatencyWindow {
   latest: number | null = null
 
   /** Window relative to the newest record, so a finished election still shows its p99. */
-  constructor(readonly windowMs = 60_000, readonly max = 5000) {}
+  constructor(
+    readonly windowMs = 60_000,
+    readonly max = 5000,
+  ) {}
 
   add(recordTs: number, votingTime: string | null): void {
     if (!votingTime) return
@@ -59,7 +62,10 @@ export class LatencyWindow {
   }
 
   p99(): number | null {
-    return percentile(this.samples.map((s) => s.latency), 99)
+    return percentile(
+      this.samples.map((s) => s.latency),
+      99,
+    )
   }
 }
 

@@ -44,7 +44,8 @@ export async function runViewer(
 
 export async function queryCounts(pool: pg.Pool): Promise<Counts> {
   const {rows} = await pool.query<{voters: number; candidates: number; votes: number}>(
-    'SELECT (SELECT count(*) FROM voters) AS voters, (SELECT count(*) FROM candidates) AS candidates, (SELECT count(*) FROM votes) AS votes',
+    'SELECT (SELECT count(*) FROM voters) AS voters, (SELECT count(*) FROM candidates) AS candidates, ' +
+      '(SELECT count(*) FROM votes) AS votes',
   )
   const row = rows[0]!
   return {voters: Number(row.voters), candidates: Number(row.candidates), votes: Number(row.votes)}

@@ -24,7 +24,10 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT
  * node-pg reports a connection that ends under a query, or a pool that cannot connect in
  * time, with a plain Error and no code at all: these messages are the only signal it gives.
  */
-const CLIENT_CONNECTION_LOSS = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection terminated due to connection timeout)/
+const CLIENT_CONNECTION_LOSS = new RegExp(
+  '^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|' +
+    'Connection terminated due to connection timeout)',
+)
 
 export function sqlState(error: unknown): string | undefined {
   const code = (error as {code?: unknown})?.code

@@ -31,8 +31,13 @@ export async function connectPool(settings: PostgresSettings, max = 4): Promise<
 
 /** What to change for the failures a TLS-only server gives, else the usual. */
 function postgresHint(error: unknown): string {
-  if (rejectedCertificate(error)) return "add sslrootcert=<the CA's PEM file> to DATABASE_URL (or set PGSSLROOTCERT), " + 'or use sslmode=require to encrypt without checking the certificate'
-  if (/no encryption/.test(describeCause(error))) return 'the server accepts TLS clients only: add sslmode=verify-full and sslrootcert=<the CA\'s PEM file> to DATABASE_URL'
+  if (rejectedCertificate(error))
+    return (
+      "add sslrootcert=<the CA's PEM file> to DATABASE_URL (or set PGSSLROOTCERT), " +
+      'or use sslmode=require to encrypt without checking the certificate'
+    )
+  if (/no encryption/.test(describeCause(error)))
+    return "the server accepts TLS clients only: add sslmode=verify-full and sslrootcert=<the CA's PEM file> to DATABASE_URL"
   return 'run `election services up`, or check DATABASE_URL'
 }
 

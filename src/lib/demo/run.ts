@@ -70,7 +70,13 @@ export async function runDemo(options: DemoOptions, ui: DemoUi): Promise<DemoRes
       ui.step(`Seeding ${options.candidates} candidates`)
       await seedCandidates(pool, kafka, generateCandidates(options.candidates, DEFAULT_PARTIES, options.seed), names.candidates)
       ui.step(`Registering ${options.voters} voters`)
-      const registered = await registerVoters(pool, kafka, {count: options.voters, seed: options.seed, locale: DEFAULT_LOCALE, batchSize: 5000, topic: names.voters})
+      const registered = await registerVoters(pool, kafka, {
+        count: options.voters,
+        seed: options.seed,
+        locale: DEFAULT_LOCALE,
+        batchSize: 5000,
+        topic: names.voters,
+      })
       ui.stepDone(`${registered.votersPerSecond} voters/s`)
 
       await runStages(options, demo, ui)

@@ -18,7 +18,8 @@ export const isAge = (value: unknown): value is number => Number.isSafeInteger(v
 /** The pattern z.iso.datetime({offset: true}) checks. */
 export const isoDatetimePattern = z.regexes.datetime({offset: true})
 /** A JSON object (not an array, not null), as z.object requires. */
-export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** Postgres' TIMESTAMPTZ as the records carry it: ISO 8601 in UTC with milliseconds. */
 export const isoTimeSql = (expression: string) => `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`

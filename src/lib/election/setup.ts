@@ -20,7 +20,10 @@ export async function initialise(pool: pg.Pool, admin: Admin, names: TopicNames,
   await assertPlanFits(admin, plan)
   if (plan.reset) {
     await withTransaction(pool, (client) => dropSchema(client))
-    await deleteTopics(admin, topics.map((t) => t.topic))
+    await deleteTopics(
+      admin,
+      topics.map((t) => t.topic),
+    )
   }
   // DDL is transactional in Postgres: a failure leaves no half-created schema.
   const createdTables = await withTransaction(pool, (client) => createSchema(client))

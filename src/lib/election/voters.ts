@@ -51,7 +51,11 @@ const VOTER_TABLE: ReadonlyArray<{column: string; type: string; value: (v: Voter
   {column: 'gender', type: 'text', value: (v) => v.gender},
   {column: 'nationality', type: 'text', value: (v) => v.nationality},
   {column: 'registration_number', type: 'text', value: (v) => v.registration_number},
-  ...(['street', 'city', 'state', 'country', 'postcode'] as const).map((k) => ({column: `address_${k}`, type: 'text', value: (v: Voter) => v.address[k]})),
+  ...(['street', 'city', 'state', 'country', 'postcode'] as const).map((k) => ({
+    column: `address_${k}`,
+    type: 'text',
+    value: (v: Voter) => v.address[k],
+  })),
   {column: 'email', type: 'text', value: (v) => v.email},
   {column: 'phone_number', type: 'text', value: (v) => v.phone_number},
   {column: 'cell_number', type: 'text', value: (v) => v.cell_number},
@@ -68,7 +72,10 @@ export type AddressColumns = {[K in keyof Address as `address_${K}`]: string}
 /** A row read through VOTER_SELECT (and possibly more columns) as a record: the address nested, after every other field. */
 export function nestAddress<R extends AddressColumns>(row: R): Omit<R, keyof AddressColumns> & {address: Address} {
   const {address_street, address_city, address_state, address_country, address_postcode, ...rest} = row
-  return {...rest, address: {street: address_street, city: address_city, state: address_state, country: address_country, postcode: address_postcode}}
+  return {
+    ...rest,
+    address: {street: address_street, city: address_city, state: address_state, country: address_country, postcode: address_postcode},
+  }
 }
 
 /** One multi-row INSERT per batch (unnest of column arrays); existing voters are skipped. Returns the ids inserted. */

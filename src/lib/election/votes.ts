@@ -38,7 +38,8 @@ type VoteRow = Omit<VoteRecord, 'address'> & AddressColumns
 /** Anything that runs a query: a pool (each statement its own transaction) or a client. */
 export type Queryable = Pick<pg.Pool, 'query'>
 
-const STORED_VOTE_SELECT = `${VOTER_SELECT}, ${CANDIDATE_COLUMNS.map((c) => `c.${c}`).join(', ')}, ${isoTimeSql('vo.voting_time')} AS voting_time, vo.vote`
+const STORED_VOTE_SELECT =
+  `${VOTER_SELECT}, ${CANDIDATE_COLUMNS.map((c) => `c.${c}`).join(', ')}, ` + `${isoTimeSql('vo.voting_time')} AS voting_time, vo.vote`
 
 /**
  * Inserts the ballots (the database keeps the first vote of a voter: ON CONFLICT DO

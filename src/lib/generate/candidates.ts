@@ -12,13 +12,21 @@ export const MAX_PARTY_NAME_LENGTH = 255
  * could not store them (it used to fail mid-insert with its own message).
  */
 export function partyNames(list: string): string[] {
-  const parties = list.split(',').map((p) => p.trim()).filter(Boolean)
+  const parties = list
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
   if (parties.length === 0) throw usageError('--parties is empty', 'give at least one party name, e.g. --parties "Green Party"')
   // Postgres text cannot hold NUL (0x00).
-  if (parties.some((p) => p.includes('\0'))) throw usageError('--parties has a NUL character, which Postgres cannot store', 'remove it from the party names')
+  if (parties.some((p) => p.includes('\0')))
+    throw usageError('--parties has a NUL character, which Postgres cannot store', 'remove it from the party names')
   const long = parties.find((p) => [...p].length > MAX_PARTY_NAME_LENGTH)
   if (long) {
-    throw usageError(`--parties: a party name is ${[...long].length} characters long, at most ${MAX_PARTY_NAME_LENGTH} fit ("${[...long].slice(0, 20).join('')}…")`, `shorten it to ${MAX_PARTY_NAME_LENGTH} characters`)
+    throw usageError(
+      `--parties: a party name is ${[...long].length} characters long, ` +
+        `at most ${MAX_PARTY_NAME_LENGTH} fit ("${[...long].slice(0, 20).join('')}…")`,
+      `shorten it to ${MAX_PARTY_NAME_LENGTH} characters`,
+    )
   }
   return parties
 }

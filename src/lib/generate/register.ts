@@ -41,13 +41,19 @@ export async function registerVoters(pool: pg.Pool, kafka: Kafka, options: Regis
   let inserted = 0
   let done = 0
   const write = async (voters: Voter[]) => {
-    const fresh = await retry(() =>
-      withTransaction(pool, async (client) => {
-        const ids = await insertVoters(client, voters)
-        // Re-running with the same seed publishes nothing twice: only voters new to Postgres go out.
-        await publishKeyed(producer, options.topic, voters.filter((v) => ids.has(v.voter_id)), (v) => v.voter_id)
-        return ids.size
-      }),
+    const fresh = await retry(
+      () =>
+        withTransaction(pool, async (client) => {
+          const ids = await insertVoters(client, voters)
+          // Re-running with the same seed publishes nothing twice: only voters new to Postgres go out.
+          await publishKeyed(
+            producer,
+            options.topic,
+            voters.filter((v) => ids.has(v.voter_id)),
+            (v) => v.voter_id,
+          )
+          return ids.size
+        }),
       // Only Postgres outages: a send that failed half-way and went again could put a voter on voters_topic twice.
       {retriable: (error) => failureKind(error) === 'outage'},
     )
@@ -76,5 +82,11 @@ export async function registerVoters(pool: pg.Pool, kafka: Kafka, options: Regis
     await producer.disconnect().catch(() => {})
   }
   const seconds = (Date.now() - started) / 1000
-  return {count: options.count, inserted, existing: options.count - inserted, seconds, votersPerSecond: Math.round(options.count / Math.max(seconds, 0.001))}
+  return {
+    count: options.count,
+    inserted,
+    existing: options.count - inserted,
+    seconds,
+    votersPerSecond: Math.round(options.count / Math.max(seconds, 0.001)),
+  }
 }

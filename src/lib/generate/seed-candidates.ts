@@ -5,7 +5,6 @@ import {withTransaction} from '../db/pool.js'
 import {insertCandidates, type Candidate} from '../election/candidates.js'
 import {publishKeyed} from '../kafka/publish.js'
 
-
 export interface SeedResult {
   inserted: number
   existing: number

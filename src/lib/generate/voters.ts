@@ -39,7 +39,10 @@ function buildPools(seed: number, locale: string): Pools {
 export class VoterFactory {
   private readonly pools: Pools
 
-  constructor(private readonly seed: number, locale: string) {
+  constructor(
+    private readonly seed: number,
+    locale: string,
+  ) {
     this.pools = buildPools(seed, locale)
   }
 

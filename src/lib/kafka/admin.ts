@@ -49,7 +49,10 @@ export async function existingTopics(admin: Admin, topics: string[]): Promise<st
 export async function assertPlanFits(admin: Admin, plan: TopicPlan): Promise<void> {
   const brokers = (await admin.describeCluster()).brokers.length
   if (plan.replicationFactor > brokers) {
-    throw usageError(`--replication-factor ${plan.replicationFactor} is more than the ${brokers} broker${brokers === 1 ? '' : 's'} of the cluster`, `use --replication-factor ${brokers} or less`)
+    throw usageError(
+      `--replication-factor ${plan.replicationFactor} is more than the ${brokers} broker${brokers === 1 ? '' : 's'} of the cluster`,
+      `use --replication-factor ${brokers} or less`,
+    )
   }
 }
 
@@ -64,11 +67,19 @@ export async function assertTopics(admin: Admin, wanted: string[]): Promise<void
 
 /** Creates what is missing and reports what was created; existing topics are left as they are. */
 export async function ensureTopics(admin: Admin, topics: ITopicConfig[]): Promise<string[]> {
-  const present = new Set(await existingTopics(admin, topics.map((t) => t.topic)))
+  const present = new Set(
+    await existingTopics(
+      admin,
+      topics.map((t) => t.topic),
+    ),
+  )
   const missing = topics.filter((t) => !present.has(t.topic))
   if (missing.length > 0) {
     await admin.createTopics({topics: missing, waitForLeaders: false})
-    await waitForLeaders(admin, missing.map((t) => t.topic))
+    await waitForLeaders(
+      admin,
+      missing.map((t) => t.topic),
+    )
   }
   return missing.map((t) => t.topic)
 }
@@ -82,7 +93,8 @@ export async function waitForLeaders(admin: Admin, topics: string[], timeoutMs =
   for (;;) {
     try {
       const {topics: metadata} = await admin.fetchTopicMetadata({topics})
-      if (metadata.length === topics.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return
+      if (metadata.length === topics.length && metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+        return
     } catch (error) {
       if (Date.now() > until) throw error
     }

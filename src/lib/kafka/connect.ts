@@ -54,6 +54,10 @@ export function connectionFailure(settings: KafkaSettings, error: unknown) {
     )
   }
   // With TLS or SASL on, a plaintext broker (or the wrong port) fails the same way as no broker.
-  const check = settings.sasl ? 'KAFKA_BROKERS and the KAFKA_SASL_* settings (SASL turns TLS on)' : settings.ssl ? 'KAFKA_BROKERS and KAFKA_SSL (the brokers must speak TLS)' : 'KAFKA_BROKERS'
+  const check = settings.sasl
+    ? 'KAFKA_BROKERS and the KAFKA_SASL_* settings (SASL turns TLS on)'
+    : settings.ssl
+      ? 'KAFKA_BROKERS and KAFKA_SSL (the brokers must speak TLS)'
+      : 'KAFKA_BROKERS'
   return unavailableError(`${at} is unreachable: ${describeCause(error)}`, error, `run \`election services up\`, or check ${check}`)
 }

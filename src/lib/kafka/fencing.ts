@@ -8,7 +8,10 @@ const FENCING_CODES = new Set([47, 90])
 
 /** Whether an error (or anything it wraps) says this producer was fenced. */
 export function isFencingError(error: unknown): boolean {
-  return anyCause(error, ({type, code}) => (type !== undefined && FENCING_TYPES.has(type)) || (code !== undefined && FENCING_CODES.has(code)))
+  return anyCause(
+    error,
+    ({type, code}) => (type !== undefined && FENCING_TYPES.has(type)) || (code !== undefined && FENCING_CODES.has(code)),
+  )
 }
 
 /** A chunk abandoned because this member may no longer own its partition. */
@@ -70,7 +73,12 @@ export class PartitionProducers {
   }
 
   private async create(partition: number): Promise<AcquiredProducer> {
-    const producer = this.kafka.producer({transactionalId: this.transactionalId(partition), idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000})
+    const producer = this.kafka.producer({
+      transactionalId: this.transactionalId(partition),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 60_000,
+    })
     await producer.connect()
     try {
       // kafkajs sends the transactional InitProducerId with the first transaction: an empty one

@@ -20,7 +20,11 @@ export class MemberLifecycle {
   error?: Error
 
   /** `stopSignal`: aborted on SIGINT/SIGTERM by the command, possibly before this member even exists. */
-  constructor(consumer: Consumer, private readonly idleMs: number | undefined, stopSignal?: AbortSignal) {
+  constructor(
+    consumer: Consumer,
+    private readonly idleMs: number | undefined,
+    stopSignal?: AbortSignal,
+  ) {
     if (stopSignal?.aborted) this.stop('signal')
     stopSignal?.addEventListener('abort', () => this.stop('signal'), {once: true})
     consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -86,10 +90,13 @@ export class MemberLifecycle {
   /** Resolves when the member should stop: signal, idle, or an explicit stop(). */
   untilStopped(): Promise<void> {
     if (this.idleMs) {
-      this.idleTimer = setInterval(() => {
-        if (this.assignedAt === null || this.busy > 0) return
-        if (this.lastFetchAt - Math.max(this.assignedAt, this.lastRecordAt) >= this.idleMs!) this.stop('idle')
-      }, Math.min(250, this.idleMs))
+      this.idleTimer = setInterval(
+        () => {
+          if (this.assignedAt === null || this.busy > 0) return
+          if (this.lastFetchAt - Math.max(this.assignedAt, this.lastRecordAt) >= this.idleMs!) this.stop('idle')
+        },
+        Math.min(250, this.idleMs),
+      )
     }
     return new Promise((resolve) => {
       const done = () => {
@@ -146,7 +153,11 @@ export async function runMember(consumer: Consumer, lifecycle: MemberLifecycle, 
     if (lifecycle.abort.signal.aborted) return
     const cause = rootCause(error)
     const retriable = error.name === 'KafkaJSNumberOfRetriesExceeded' || cause.retriable === true
-    if (!error.name.startsWith('KafkaJS') || FATAL_KAFKA.test(`${error.name} ${cause.name} ${cause.type ?? ''}`) || (!retriable && ++heals > MAX_HEALS)) {
+    if (
+      !error.name.startsWith('KafkaJS') ||
+      FATAL_KAFKA.test(`${error.name} ${cause.name} ${cause.type ?? ''}`) ||
+      (!retriable && ++heals > MAX_HEALS)
+    ) {
       lifecycle.fail(error)
       return
     }

@@ -65,7 +65,10 @@ export class GroupMember {
   readonly lifecycle: MemberLifecycle
   private inFlight = 0
 
-  constructor(kafka: Kafka, private readonly config: MemberConfig) {
+  constructor(
+    kafka: Kafka,
+    private readonly config: MemberConfig,
+  ) {
     this.consumer = memberConsumer(kafka, config.groupId, config.sessionTimeoutMs, config.tuning)
     this.lifecycle = new MemberLifecycle(this.consumer, config.idleMs, config.stopSignal)
     config.metrics.observe(this.consumer)
@@ -83,12 +86,13 @@ export class GroupMember {
     try {
       await work.start?.().catch((error: unknown) => lifecycle.fail(error))
       if (config.durationMs) timer = setTimeout(() => lifecycle.stop('duration'), config.durationMs)
-      if (!lifecycle.error) await runMember(this.consumer, lifecycle, config.topic, {
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.eachBatch(payload, work),
-      })
+      if (!lifecycle.error)
+        await runMember(this.consumer, lifecycle, config.topic, {
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+          eachBatch: (payload) => this.eachBatch(payload, work),
+        })
     } finally {
       clearTimeout(timer)
       await work.stop?.()
@@ -101,7 +105,7 @@ export class GroupMember {
     lifecycle.recordsArrived()
     await lifecycle.track(async () => {
       const messages = payload.batch.messages
-      for (let i = 0; i < messages.length; ) {
+      for (let i = 0; i < messages.length;) {
         // Stopping: pause rather than return unresolved, or kafkajs fetches the same batch again and again.
         if (this.signal.aborted) {
           payload.pause()

@@ -5,7 +5,16 @@ import type {z} from 'zod'
  * Why a record was dead-lettered, as a fixed category: the free-text reason names ids and
  * Postgres' messages, so only the category may serve as a metric label (bounded cardinality).
  */
-export const DEAD_LETTER_CATEGORIES = ['empty_value', 'invalid_json', 'invalid_field', 'unknown_voter', 'unknown_candidate', 'no_stored_vote', 'candidate_mismatch', 'postgres_rejected'] as const
+export const DEAD_LETTER_CATEGORIES = [
+  'empty_value',
+  'invalid_json',
+  'invalid_field',
+  'unknown_voter',
+  'unknown_candidate',
+  'no_stored_vote',
+  'candidate_mismatch',
+  'postgres_rejected',
+] as const
 export type DeadLetterCategory = (typeof DEAD_LETTER_CATEGORIES)[number]
 
 /** Why a record cannot be processed: the text goes in the dead letter's `reason` header. */
@@ -27,7 +36,11 @@ export interface Rejected extends Rejection {
  * when the schema would accept it (and as the schema would return it), and undefined otherwise;
  * whatever it does not accept goes through the schema, which decides and gives the reason.
  */
-export function decode<T>(schema: z.ZodType<T>, value: Buffer | null, quick?: (json: unknown) => T | undefined): {ok: true; value: T} | ({ok: false} & Rejection) {
+export function decode<T>(
+  schema: z.ZodType<T>,
+  value: Buffer | null,
+  quick?: (json: unknown) => T | undefined,
+): {ok: true; value: T} | ({ok: false} & Rejection) {
   if (!value) return {ok: false, reason: 'empty value', category: 'empty_value'}
   let json: unknown
   try {

@@ -31,7 +31,14 @@ export function readerConsumer(kafka: Kafka, namespace: string, role = 'reader')
  * holding only transaction markers, so the end is reached although markers are never
  * delivered.
  */
-export async function readToEnd(kafka: Kafka, admin: Admin, topics: string[], namespace: string, onRecord: OnRecord, options: ReadOptions = {}): Promise<void> {
+export async function readToEnd(
+  kafka: Kafka,
+  admin: Admin,
+  topics: string[],
+  namespace: string,
+  onRecord: OnRecord,
+  options: ReadOptions = {},
+): Promise<void> {
   const targets = new Map<string, number>()
   for (const topic of topics) {
     for (const o of await admin.fetchTopicOffsets(topic)) {
@@ -72,7 +79,8 @@ export async function readToEnd(kafka: Kafka, admin: Admin, topics: string[], na
         const now = Date.now()
         let error: unknown
         if (crashed) error = crashed
-        else if (joinedAt === null && now - started > (options.joinTimeoutMs ?? 20_000)) error = new Error('timed out joining the consumer group')
+        else if (joinedAt === null && now - started > (options.joinTimeoutMs ?? 20_000))
+          error = new Error('timed out joining the consumer group')
         const done = reached() || (joinedAt !== null && now - lastProgress > (options.idleMs ?? 2000))
         if (error || done) {
           clearInterval(timer)
@@ -93,7 +101,12 @@ export interface LatestRecord<T = unknown> {
 }
 
 /** The latest JSON value per key of each topic, as compaction would keep it; a tombstone removes the key. */
-export async function readLatest(kafka: Kafka, admin: Admin, topics: string[], namespace: string): Promise<Map<string, Map<string, LatestRecord>>> {
+export async function readLatest(
+  kafka: Kafka,
+  admin: Admin,
+  topics: string[],
+  namespace: string,
+): Promise<Map<string, Map<string, LatestRecord>>> {
   const result = new Map(topics.map((t) => [t, new Map<string, LatestRecord>()]))
   await readToEnd(kafka, admin, topics, namespace, (topic, key, value, timestamp) => {
     const latest = result.get(topic)!

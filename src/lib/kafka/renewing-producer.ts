@@ -28,7 +28,8 @@ export function renewingProducer(kafka: Kafka, config: ProducerConfig): Producer
     })().finally(() => (renewing = undefined))
     return renewing
   }
-  const sending = <A extends unknown[], R>(method: (producer: Producer, ...args: A) => Promise<R>) =>
+  const sending =
+    <A extends unknown[], R>(method: (producer: Producer, ...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       await renewing
       const producer = current
@@ -36,7 +37,7 @@ export function renewingProducer(kafka: Kafka, config: ProducerConfig): Producer
         return await method(producer, ...args)
       } catch (error) {
         if (isOutOfOrderSequence(error)) {
-          process.emitWarning('Kafka rejected the producer\'s sequence numbers (a partition leader moved): sending through a new producer')
+          process.emitWarning("Kafka rejected the producer's sequence numbers (a partition leader moved): sending through a new producer")
           await renew(producer).catch(() => {})
         }
         throw error
@@ -57,6 +58,7 @@ export function renewingProducer(kafka: Kafka, config: ProducerConfig): Producer
   }
   // Everything else (events, logger, transactions) is the current producer's own.
   return new Proxy(overrides as Producer, {
-    get: (target, property, receiver) => (property in target ? Reflect.get(target, property, receiver) : Reflect.get(current, property, current)),
+    get: (target, property, receiver) =>
+      property in target ? Reflect.get(target, property, receiver) : Reflect.get(current, property, current),
   })
 }

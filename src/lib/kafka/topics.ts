@@ -41,7 +41,11 @@ export const MAX_NAMESPACE_LENGTH = MAX_TOPIC_NAME_LENGTH - LONGEST_TOPIC.length
 export function namespace(value = ''): string {
   const illegal = [...new Set([...value].filter((c) => !TOPIC_NAME_CHARS.test(c)))]
   if (illegal.length > 0) {
-    throw usageError(`--namespace (ELECTION_NAMESPACE) has characters Kafka does not allow in topic names: ` + illegal.map((c) => JSON.stringify(c)).join(' '), 'use only letters, digits, ".", "_" and "-", e.g. --namespace staging.')
+    throw usageError(
+      `--namespace (ELECTION_NAMESPACE) has characters Kafka does not allow in topic names: ` +
+        illegal.map((c) => JSON.stringify(c)).join(' '),
+      'use only letters, digits, ".", "_" and "-", e.g. --namespace staging.',
+    )
   }
   if (value.length > MAX_NAMESPACE_LENGTH) {
     throw usageError(

@@ -29,11 +29,34 @@ export class MemberMetrics {
 
   constructor(readonly registry: Registry = new Registry()) {
     const registers = [registry]
-    this.deadLetters = new Counter({name: 'election_dead_letters_total', help: 'Records sent to the dead-letter topic, by reason category.', labelNames: ['reason'], registers})
-    this.retries = new Counter({name: 'election_retries_total', help: 'Retries after a failure: a Postgres statement (withRetry) or a whole vote chunk (Kafka).', labelNames: ['system'], registers})
-    this.groupJoins = new Counter({name: 'election_consumer_group_joins_total', help: 'Consumer group joins: the first one, then one per rebalance.', registers})
-    this.consumerCrashes = new Counter({name: 'election_consumer_crashes_total', help: 'Consumer crashes (the member rejoins unless the error is fatal).', registers})
-    this.lag = new Gauge({name: 'election_consumer_lag', help: "Records behind the partition's high watermark after the last batch fetched.", labelNames: ['topic', 'partition'], registers})
+    this.deadLetters = new Counter({
+      name: 'election_dead_letters_total',
+      help: 'Records sent to the dead-letter topic, by reason category.',
+      labelNames: ['reason'],
+      registers,
+    })
+    this.retries = new Counter({
+      name: 'election_retries_total',
+      help: 'Retries after a failure: a Postgres statement (withRetry) or a whole vote chunk (Kafka).',
+      labelNames: ['system'],
+      registers,
+    })
+    this.groupJoins = new Counter({
+      name: 'election_consumer_group_joins_total',
+      help: 'Consumer group joins: the first one, then one per rebalance.',
+      registers,
+    })
+    this.consumerCrashes = new Counter({
+      name: 'election_consumer_crashes_total',
+      help: 'Consumer crashes (the member rejoins unless the error is fatal).',
+      registers,
+    })
+    this.lag = new Gauge({
+      name: 'election_consumer_lag',
+      help: "Records behind the partition's high watermark after the last batch fetched.",
+      labelNames: ['topic', 'partition'],
+      registers,
+    })
     // Every series exists from the start at 0, so rate() and alerts see the first increase.
     for (const reason of DEAD_LETTER_CATEGORIES) this.deadLetters.inc({reason}, 0)
     for (const system of RETRIED_SYSTEMS) this.retries.inc({system}, 0)
@@ -52,7 +75,9 @@ export class MemberMetrics {
   observe(consumer: Consumer): void {
     consumer.on(consumer.events.GROUP_JOIN, ({payload}) => {
       this.groupJoins.inc()
-      const owned = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)))
+      const owned = new Set(
+        Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)),
+      )
       for (const [key, labels] of this.lagSeries) {
         if (owned.has(key)) continue
         this.lag.remove(labels)
@@ -78,9 +103,18 @@ export class VoteMetrics extends MemberMetrics {
   constructor(registry?: Registry) {
     super(registry)
     const registers = [this.registry]
-    this.votesCast = new Counter({name: 'election_votes_cast_total', help: 'Votes published to votes_topic (a stored vote republished after a crash counts again).', registers})
+    this.votesCast = new Counter({
+      name: 'election_votes_cast_total',
+      help: 'Votes published to votes_topic (a stored vote republished after a crash counts again).',
+      registers,
+    })
     this.votesNew = new Counter({name: 'election_votes_new_total', help: 'Votes stored in Postgres for the first time.', registers})
-    this.transactions = new Counter({name: 'election_kafka_transactions_total', help: 'Kafka transactions of vote chunks, by outcome (aborted: the chunk is done again).', labelNames: ['outcome'], registers})
+    this.transactions = new Counter({
+      name: 'election_kafka_transactions_total',
+      help: 'Kafka transactions of vote chunks, by outcome (aborted: the chunk is done again).',
+      labelNames: ['outcome'],
+      registers,
+    })
     for (const outcome of ['committed', 'aborted']) this.transactions.inc({outcome}, 0)
   }
 
@@ -104,9 +138,22 @@ export class AggregateMetrics extends MemberMetrics {
     const registers = [this.registry]
     this.consumed = new Counter({name: 'election_votes_consumed_total', help: 'Records read from votes_topic.', registers})
     this.counted = new Counter({name: 'election_votes_counted_total', help: 'Votes counted into the totals (each vote once).', registers})
-    this.duplicates = new Counter({name: 'election_votes_duplicate_total', help: 'Votes seen again and not counted (already counted).', registers})
-    this.published = new Counter({name: 'election_totals_published_total', help: 'Absolute totals published to the aggregate topics.', registers})
-    this.latency = new Histogram({name: 'election_vote_latency_seconds', help: "From a vote's voting_time to the acknowledged publication of its totals.", buckets: LATENCY_BUCKETS, registers})
+    this.duplicates = new Counter({
+      name: 'election_votes_duplicate_total',
+      help: 'Votes seen again and not counted (already counted).',
+      registers,
+    })
+    this.published = new Counter({
+      name: 'election_totals_published_total',
+      help: 'Absolute totals published to the aggregate topics.',
+      registers,
+    })
+    this.latency = new Histogram({
+      name: 'election_vote_latency_seconds',
+      help: "From a vote's voting_time to the acknowledged publication of its totals.",
+      buckets: LATENCY_BUCKETS,
+      registers,
+    })
   }
 
   latencyMs(ms: number): void {

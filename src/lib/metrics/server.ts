@@ -53,10 +53,17 @@ async function respond(registry: Registry, request: IncomingMessage, response: S
 
 function listenError(error: unknown, host: string, port: number): Error {
   const code = (error as NodeJS.ErrnoException).code
-  if (code === 'EADDRINUSE') return usageError(`--metrics-port ${port}: ${host}:${port} is already in use`, 'choose a free port for --metrics-port (or ELECTION_METRICS_PORT)')
+  if (code === 'EADDRINUSE')
+    return usageError(
+      `--metrics-port ${port}: ${host}:${port} is already in use`,
+      'choose a free port for --metrics-port (or ELECTION_METRICS_PORT)',
+    )
   if (code === 'EACCES') return usageError(`--metrics-port ${port}: not allowed to listen on ${host}:${port}`, 'use a port above 1023')
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return usageError(`--metrics-host ${host}: not an address of this machine (${code})`, 'use 127.0.0.1 (the default), or 0.0.0.0 for every interface')
+    return usageError(
+      `--metrics-host ${host}: not an address of this machine (${code})`,
+      'use 127.0.0.1 (the default), or 0.0.0.0 for every interface',
+    )
   }
   return error instanceof Error ? error : new Error(String(error))
 }

@@ -58,14 +58,18 @@ export const NO_BROKER_SUGGESTIONS = [
   'install Java 17+ and Maven so `election services up` can run Apache Kafka from its jars',
 ]
 
-const settingsFor = (options: UpOptions, state: ServicesState) =>
-  resolveSettings(options.flags ?? {}, options.env ?? process.env, state)
+const settingsFor = (options: UpOptions, state: ServicesState) => resolveSettings(options.flags ?? {}, options.env ?? process.env, state)
 
 async function upPostgres(settings: PostgresSettings, state: ServicesState, dir: string, secure: boolean, onStep?: (m: string) => void) {
   if (settings.source === 'env' || settings.source === 'flag') {
     onStep?.(`Checking Postgres at ${redactUrl(settings.url)}`)
     const probe = await probePostgres(settings, 10_000)
-    if (!probe.healthy) throw unavailableError(`Postgres at ${redactUrl(settings.url)} does not answer: ${probe.error}`, undefined, 'check DATABASE_URL, or unset it to let `election services up` start a local Postgres')
+    if (!probe.healthy)
+      throw unavailableError(
+        `Postgres at ${redactUrl(settings.url)} does not answer: ${probe.error}`,
+        undefined,
+        'check DATABASE_URL, or unset it to let `election services up` start a local Postgres',
+      )
     // Nothing recorded: the state file keeps only what `up` started, so `down` can still stop it later.
     return
   }
@@ -73,17 +77,39 @@ async function upPostgres(settings: PostgresSettings, state: ServicesState, dir:
   const previous = state.postgres?.source === 'local' ? state.postgres : undefined
   const started = await startLocalPostgres(dir, previous, onStep, secure)
   const startedAt = started.adopted && previous?.startedAt ? previous.startedAt : new Date().toISOString()
-  state.postgres = {source: 'local', address: started.url, pid: started.pid, port: started.port, dataDir: started.dataDir, version: started.version, startedAt, tls: started.tls}
+  state.postgres = {
+    source: 'local',
+    address: started.url,
+    pid: started.pid,
+    port: started.port,
+    dataDir: started.dataDir,
+    version: started.version,
+    startedAt,
+    tls: started.tls,
+  }
 }
 
 async function upKafka(settings: KafkaSettings, state: ServicesState, dir: string, options: UpOptions, secure: boolean) {
   const onStep = options.onStep
   if (settings.source === 'env' || settings.source === 'flag') {
-    if (options.localBrokers) throw configError(`--brokers ${options.localBrokers} starts local brokers, but Kafka is set to ${settings.brokers.join(',')}`, 'unset KAFKA_BROKERS to run local brokers')
-    if (options.secure) throw configError(`--secure starts a secured local Kafka, but Kafka is set to ${settings.brokers.join(',')}`, 'unset KAFKA_BROKERS to run a local broker, or configure KAFKA_SASL_* and KAFKA_SSL_CA_FILE for that cluster')
+    if (options.localBrokers)
+      throw configError(
+        `--brokers ${options.localBrokers} starts local brokers, but Kafka is set to ${settings.brokers.join(',')}`,
+        'unset KAFKA_BROKERS to run local brokers',
+      )
+    if (options.secure)
+      throw configError(
+        `--secure starts a secured local Kafka, but Kafka is set to ${settings.brokers.join(',')}`,
+        'unset KAFKA_BROKERS to run a local broker, or configure KAFKA_SASL_* and KAFKA_SSL_CA_FILE for that cluster',
+      )
     onStep?.(`Checking Kafka at ${settings.brokers.join(',')}`)
     const probe = await probeKafka(settings, 15_000)
-    if (!probe.healthy) throw unavailableError(`Kafka at ${settings.brokers.join(',')} does not answer: ${probe.error}`, undefined, 'check KAFKA_BROKERS (and the SASL/TLS settings), or unset it to let `election services up` start a local broker')
+    if (!probe.healthy)
+      throw unavailableError(
+        `Kafka at ${settings.brokers.join(',')} does not answer: ${probe.error}`,
+        undefined,
+        'check KAFKA_BROKERS (and the SASL/TLS settings), or unset it to let `election services up` start a local broker',
+      )
     return
   }
   const brokerCount = options.localBrokers ?? (kafkaLayout(dir) === 'cluster' ? CLUSTER_SIZE : 1)
@@ -104,7 +130,12 @@ async function upKafka(settings: KafkaSettings, state: ServicesState, dir: strin
   await requireJavaAndMaven()
   const local = previous?.source === 'local' ? previous : undefined
   const security = secure ? await prepareBrokerSecurity(dir) : undefined
-  const started = await startLocalKafka(dir, {port: local ? Number(local.address.split(':').pop()) : undefined, controllerPort: local?.controllerPort}, onStep, security?.broker)
+  const started = await startLocalKafka(
+    dir,
+    {port: local ? Number(local.address.split(':').pop()) : undefined, controllerPort: local?.controllerPort},
+    onStep,
+    security?.broker,
+  )
   state.kafka = {
     source: 'local',
     address: `127.0.0.1:${started.port}`,
@@ -135,7 +166,14 @@ async function upLocalCluster(state: ServicesState, dir: string, secure: boolean
   const security = secure ? await prepareBrokerSecurity(dir) : undefined
   const nodes = await startLocalCluster(dir, previous, onStep, security?.broker)
   const address = nodes.map((n) => `127.0.0.1:${n.port}`).join(',')
-  state.kafka = {source: 'local', address, nodes, version: await pinnedKafkaVersion(), startedAt: new Date().toISOString(), ...(security ? {security: security.record} : {})}
+  state.kafka = {
+    source: 'local',
+    address,
+    nodes,
+    version: await pinnedKafkaVersion(),
+    startedAt: new Date().toISOString(),
+    ...(security ? {security: security.record} : {}),
+  }
 }
 
 /** A local cluster is healthy when every node answers; any other Kafka when the cluster does. */
@@ -155,7 +193,10 @@ export async function servicesUp(options: UpOptions = {}): Promise<ServiceStatus
   try {
     await ensurePrivateDir(dir)
     // Decided (and refused, when it cannot be) before anything starts.
-    const secure = before.kafka.source === 'env' || before.kafka.source === 'flag' ? Boolean(options.secure) : secureLocalKafka(dir, Boolean(options.secure))
+    const secure =
+      before.kafka.source === 'env' || before.kafka.source === 'flag'
+        ? Boolean(options.secure)
+        : secureLocalKafka(dir, Boolean(options.secure))
     await upPostgres(before.postgres, state, dir, secure, options.onStep)
     await upKafka(before.kafka, state, dir, options, secure)
   } finally {
@@ -170,8 +211,18 @@ export async function servicesUp(options: UpOptions = {}): Promise<ServiceStatus
     waitUntilHealthy(() => probePostgres(after.postgres, 5000), POSTGRES_START_TIMEOUT),
   ])
   const postgresLog = state.postgres?.dataDir ? homeOf(state.postgres.dataDir).logFile : 'the Postgres server log'
-  if (!postgres.healthy) throw unavailableError(`Postgres at ${redactUrl(after.postgres.url)} did not become healthy: ${postgres.error}`, undefined, `see ${postgresLog}`)
-  if (!kafka.healthy) throw unavailableError(`Kafka at ${after.kafka.brokers.join(',')} did not become healthy within ${KAFKA_START_TIMEOUT / 1000} s: ${kafka.error}`, undefined, `see ${kafkaLogs(dir, state)}`)
+  if (!postgres.healthy)
+    throw unavailableError(
+      `Postgres at ${redactUrl(after.postgres.url)} did not become healthy: ${postgres.error}`,
+      undefined,
+      `see ${postgresLog}`,
+    )
+  if (!kafka.healthy)
+    throw unavailableError(
+      `Kafka at ${after.kafka.brokers.join(',')} did not become healthy within ${KAFKA_START_TIMEOUT / 1000} s: ${kafka.error}`,
+      undefined,
+      `see ${kafkaLogs(dir, state)}`,
+    )
   return servicesStatus(options)
 }
 
@@ -223,7 +274,9 @@ export async function servicesStatus(options: UpOptions = {}): Promise<ServiceSt
       version: state.kafka?.version ?? null,
       security: kafkaSecurity(settings.kafka),
       ...(kafka.error ? {error: kafka.error} : {}),
-      ...(settings.kafka.source === 'local' && state.kafka?.nodes ? {nodes: nodeStatuses(state.kafka.nodes, 'brokers' in kafka ? kafka.brokers : [])} : {}),
+      ...(settings.kafka.source === 'local' && state.kafka?.nodes
+        ? {nodes: nodeStatuses(state.kafka.nodes, 'brokers' in kafka ? kafka.brokers : [])}
+        : {}),
     },
     {
       service: 'postgres',

@@ -5,7 +5,18 @@ import path from 'node:path'
 import type {KafkaNodeRecord} from '../config/state.js'
 import {ensurePrivateDir, writePrivateFile} from '../config/state.js'
 import {configError} from '../errors.js'
-import {type BrokerSecurity, formatStorage, isFormatted, javaArgsFor, kafkaClasspath, newClusterId, portOrFree, serverProperties, spawnBroker, type KafkaNode} from './kafka-local.js'
+import {
+  type BrokerSecurity,
+  formatStorage,
+  isFormatted,
+  javaArgsFor,
+  kafkaClasspath,
+  newClusterId,
+  portOrFree,
+  serverProperties,
+  spawnBroker,
+  type KafkaNode,
+} from './kafka-local.js'
 import {isAlive} from './process.js'
 
 /** The local cluster `services up --brokers 3` runs: three voters, so one may die and the quorum stands. */
@@ -77,7 +88,12 @@ async function placeNodes(dir: string, previous: KafkaNodeRecord[]): Promise<Kaf
  * kafka/node-N. The quorum is static (controller.quorum.voters names all three), so each node is
  * formatted once with the same cluster id and no --initial-controllers.
  */
-export async function startLocalCluster(dir: string, previous: KafkaNodeRecord[], onStep?: (message: string) => void, security?: BrokerSecurity): Promise<KafkaNodeRecord[]> {
+export async function startLocalCluster(
+  dir: string,
+  previous: KafkaNodeRecord[],
+  onStep?: (message: string) => void,
+  security?: BrokerSecurity,
+): Promise<KafkaNodeRecord[]> {
   const classpath = await kafkaClasspath(dir, onStep)
   const nodes = await placeNodes(dir, previous)
   // Ports of a running voter never change, so a restarted node's quorum list matches the others'.

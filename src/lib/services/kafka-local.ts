@@ -45,7 +45,11 @@ export async function kafkaClasspath(dir: string, onStep?: (message: string) => 
     })
   } catch (error) {
     const output = (error as {stdout?: string}).stdout?.split('\n').find((l) => l.includes('ERROR')) ?? String(error)
-    throw unavailableError(`Maven could not resolve Apache Kafka from ${kafkaPom}: ${output.trim()}`, error, 'check that Maven Central is reachable, or set KAFKA_BROKERS to an existing cluster')
+    throw unavailableError(
+      `Maven could not resolve Apache Kafka from ${kafkaPom}: ${output.trim()}`,
+      error,
+      'check that Maven Central is reachable, or set KAFKA_BROKERS to an existing cluster',
+    )
   }
   await chmod(cache, 0o600)
   return (await readFile(cache, 'utf8')).trim()
@@ -185,7 +189,12 @@ export async function newClusterId(javaArgs: string[]): Promise<string> {
  * before any broker listens. Its password goes through a Java argument file (0600, removed at
  * once), never argv, which other users of the machine can read.
  */
-export async function formatStorage(javaArgs: string[], config: string, clusterId: string, security?: Pick<BrokerSecurity, 'username' | 'password'>): Promise<void> {
+export async function formatStorage(
+  javaArgs: string[],
+  config: string,
+  clusterId: string,
+  security?: Pick<BrokerSecurity, 'username' | 'password'>,
+): Promise<void> {
   const tool = ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config, '--ignore-formatted']
   if (!security) {
     await run(...ownerOnly('java', [...javaArgs, ...tool]))
@@ -207,7 +216,16 @@ export const isFormatted = (node: KafkaNode) => existsSync(path.join(node.dataDi
 export function spawnBroker(javaArgs: string[], config: string, node: KafkaNode, heap: string): number {
   const out = openSync(path.join(node.home, 'stdout.log'), 'a', 0o600)
   const child = spawn(
-    ...ownerOnly('java', [`-Xmx${heap}`, '-Xms256m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...javaArgs, 'kafka.Kafka', config]),
+    ...ownerOnly('java', [
+      `-Xmx${heap}`,
+      '-Xms256m',
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
+      ...javaArgs,
+      'kafka.Kafka',
+      config,
+    ]),
     {detached: true, stdio: ['ignore', out, out]},
   )
   closeSync(out)

@@ -51,7 +51,10 @@ export async function prepareBrokerSecurity(dir: string): Promise<{broker: Broke
   let password = await readKafkaPassword(dir)
   if (!password) {
     if (formattedTransport(dir) === 'secure') {
-      throw configError(`the local Kafka in ${path.join(dir, 'kafka')} has a SCRAM user, but ${kafkaPasswordFile(dir)} is missing`, `restore that file, or remove ${path.join(dir, 'kafka')} to start with no topics`)
+      throw configError(
+        `the local Kafka in ${path.join(dir, 'kafka')} has a SCRAM user, but ${kafkaPasswordFile(dir)} is missing`,
+        `restore that file, or remove ${path.join(dir, 'kafka')} to start with no topics`,
+      )
     }
     password = newPassword()
     await writePrivateFile(kafkaPasswordFile(dir), `${password}\n`)

@@ -56,7 +56,13 @@ export async function trustsAnyone(dataDir: string): Promise<boolean> {
  * reloads. In that order, so that a crash half-way leaves a cluster we can still enter.
  * Returns whether anything had to change.
  */
-export async function requirePassword(dataDir: string, port: number, password: string, owner: Owner | undefined, ssl?: pg.ClientConfig['ssl']): Promise<boolean> {
+export async function requirePassword(
+  dataDir: string,
+  port: number,
+  password: string,
+  owner: Owner | undefined,
+  ssl?: pg.ClientConfig['ssl'],
+): Promise<boolean> {
   if (!(await trustsAnyone(dataDir))) return false
   const client = new pg.Client({connectionString: superuserUrl(port, 'postgres'), ssl})
   await client.connect()
@@ -71,7 +77,12 @@ export async function requirePassword(dataDir: string, port: number, password: s
   }
   // The postmaster reads pg_hba.conf again a moment after the reload request.
   const locked = await waitUntilHealthy(async () => ({healthy: !(await entersWithoutPassword(port, ssl))}), 10_000, 100)
-  if (!locked.healthy) throw unavailableError(`the local Postgres on port ${port} still lets clients in without a password after pg_hba.conf was rewritten`, undefined, `see ${hbaFile(dataDir)}`)
+  if (!locked.healthy)
+    throw unavailableError(
+      `the local Postgres on port ${port} still lets clients in without a password after pg_hba.conf was rewritten`,
+      undefined,
+      `see ${hbaFile(dataDir)}`,
+    )
   return true
 }
 

@@ -25,7 +25,11 @@ async function bundled(): Promise<Binaries & {nativeDir: string; packageVersion:
     const {version} = JSON.parse(await readFile(path.join(nativeDir, '..', 'package.json'), 'utf8')) as {version: string}
     return {initdb: mod.initdb, pg_ctl: mod.pg_ctl, version: version.split('-')[0]!, nativeDir, packageVersion: version}
   } catch (error) {
-    throw unavailableError(`no bundled Postgres for ${process.platform}-${process.arch} (${name})`, error, 'set DATABASE_URL to an existing Postgres instead')
+    throw unavailableError(
+      `no bundled Postgres for ${process.platform}-${process.arch} (${name})`,
+      error,
+      'set DATABASE_URL to an existing Postgres instead',
+    )
   }
 }
 

@@ -67,7 +67,8 @@ export async function postgresHome(stateDir: string, owner: Owner | undefined): 
 }
 
 /** The home under SHARED_ROOT of the server a state folder starts as root. */
-export const sharedHomeDir = (stateDir: string) => path.join(SHARED_ROOT, `pg-${createHash('sha256').update(stateDir).digest('hex').slice(0, 16)}`)
+export const sharedHomeDir = (stateDir: string) =>
+  path.join(SHARED_ROOT, `pg-${createHash('sha256').update(stateDir).digest('hex').slice(0, 16)}`)
 
 /** Whether the home is one the state folder holds (deleting the state folder deletes it too). */
 export const insideStateDir = (home: PostgresHome, stateDir: string) => !path.relative(stateDir, home.dir).startsWith('..')

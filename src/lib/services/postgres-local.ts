@@ -61,7 +61,11 @@ export async function startLocalPostgres(
     const pwfile = path.join(home.dir, 'initdb-password')
     await writePrivateFile(pwfile, `${password}\n`, owner)
     try {
-      await run(bin.initdb, ['-D', home.dataDir, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C'], as)
+      await run(
+        bin.initdb,
+        ['-D', home.dataDir, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C'],
+        as,
+      )
     } finally {
       await rm(pwfile, {force: true})
     }
@@ -81,15 +85,30 @@ export async function startLocalPostgres(
     server = await startServer(bin, home, previous?.port ?? (await freePort()), as, onStep, certificates)
   }
   // The superuser's own connections check the certificate like every client's.
-  const ssl = caFile ? postgresPoolConfig({url: superuserUrl(server.port, 'postgres', '', caFile), source: 'local', sslmode: 'verify-full', sslRootCert: caFile}).ssl : undefined
-  if (await requirePassword(home.dataDir, server.port, password, owner, ssl)) onStep?.('Postgres now asks for the password (it trusted everyone before)')
+  const ssl = caFile
+    ? postgresPoolConfig({
+        url: superuserUrl(server.port, 'postgres', '', caFile),
+        source: 'local',
+        sslmode: 'verify-full',
+        sslRootCert: caFile,
+      }).ssl
+    : undefined
+  if (await requirePassword(home.dataDir, server.port, password, owner, ssl))
+    onStep?.('Postgres now asks for the password (it trusted everyone before)')
 
   await ensureDatabase({connectionString: superuserUrl(server.port, 'postgres', password), ssl}, LOCAL_DATABASE)
   const url = superuserUrl(server.port, LOCAL_DATABASE, password, caFile)
   return {pid: server.pid, port: server.port, url, version: bin.version, dataDir: home.dataDir, adopted, tls}
 }
 
-async function startServer(bin: Binaries, home: PostgresHome, port: number, as: RunAs, onStep?: (m: string) => void, certificates?: {certFile: string; keyFile: string}) {
+async function startServer(
+  bin: Binaries,
+  home: PostgresHome,
+  port: number,
+  as: RunAs,
+  onStep?: (m: string) => void,
+  certificates?: {certFile: string; keyFile: string},
+) {
   onStep?.(`Starting Postgres ${bin.version} on 127.0.0.1:${port}${certificates ? ' with TLS' : ''}`)
   // The socket sits in the 0700 home; its own mode 0700 too, so neither lets another user reach it.
   const tls = certificates ? ` -c ssl=on -c ssl_cert_file=${certificates.certFile} -c ssl_key_file=${certificates.keyFile}` : ''
@@ -127,7 +146,10 @@ async function clusterPassword(dir: string, home: PostgresHome, recorded: boolea
   if (kept) return kept
   if (initialised(home) && !(await trustsAnyone(home.dataDir))) {
     if (recorded || insideStateDir(home, dir)) {
-      throw configError(`the local Postgres in ${home.dataDir} asks for a password, but ${postgresPasswordFile(dir)} is missing`, `restore that file, or delete ${home.dir} to start with an empty database`)
+      throw configError(
+        `the local Postgres in ${home.dataDir} asks for a password, but ${postgresPasswordFile(dir)} is missing`,
+        `restore that file, or delete ${home.dir} to start with an empty database`,
+      )
     }
     onStep?.(`Removing Postgres data left by a deleted state folder (${home.dataDir})`)
     await stopLocalPostgres(home.dataDir)

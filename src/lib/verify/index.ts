@@ -25,7 +25,8 @@ export interface VerifyResult {
 export async function groundTruth(pool: pg.Pool): Promise<Record<Dimension, Map<string, number>>> {
   const query = async (expr: string) => {
     const {rows} = await pool.query<{key: string; n: number}>(
-      `SELECT ${expr} AS key, count(*)::bigint AS n FROM votes vo JOIN voters v USING (voter_id) JOIN candidates c USING (candidate_id) GROUP BY 1`,
+      `SELECT ${expr} AS key, count(*)::bigint AS n ` +
+        'FROM votes vo JOIN voters v USING (voter_id) JOIN candidates c USING (candidate_id) GROUP BY 1',
     )
     return new Map(rows.map((r) => [r.key, r.n]))
   }
@@ -44,12 +45,19 @@ const valueOf = (dimension: Dimension, record: Record<string, unknown>) =>
 /** Compares the latest published aggregates (read_committed) with Postgres. */
 export async function verify(pool: pg.Pool, kafka: Kafka, admin: Admin, names: TopicNames, namespace: string): Promise<VerifyResult> {
   const truth = await groundTruth(pool)
-  const latest = await readLatest(kafka, admin, DIMENSIONS.map((d) => names.aggregates[d]), namespace)
+  const latest = await readLatest(
+    kafka,
+    admin,
+    DIMENSIONS.map((d) => names.aggregates[d]),
+    namespace,
+  )
   const differences: Difference[] = []
   const dimensions = {} as VerifyResult['dimensions']
   for (const dimension of DIMENSIONS) {
     const expected = truth[dimension]
-    const published = new Map([...latest.get(names.aggregates[dimension])!].map(([k, r]) => [k, valueOf(dimension, r.value as Record<string, unknown>)]))
+    const published = new Map(
+      [...latest.get(names.aggregates[dimension])!].map(([k, r]) => [k, valueOf(dimension, r.value as Record<string, unknown>)]),
+    )
     for (const key of new Set([...expected.keys(), ...published.keys()])) {
       const e = expected.get(key) ?? 0
       const p = published.get(key) ?? 0
@@ -59,6 +67,11 @@ export async function verify(pool: pg.Pool, kafka: Kafka, admin: Admin, names: T
     dimensions[dimension] = {keys: expected.size, expectedTotal: sum(expected), publishedTotal: sum(published)}
   }
   const {rows} = await pool.query<{n: number}>('SELECT count(*)::bigint AS n FROM votes')
-  return {ok: differences.length === 0, votes: rows[0]!.n, publishedCandidateTotal: dimensions.candidate.publishedTotal, dimensions, differences}
+  return {
+    ok: differences.length === 0,
+    votes: rows[0]!.n,
+    publishedCandidateTotal: dimensions.candidate.publishedTotal,
+    dimensions,
+    differences,
+  }
 }
-

@@ -16,7 +16,10 @@ export class Preferences {
   private readonly appeal: number[]
   private readonly ageTrend: number[]
 
-  constructor(private readonly candidates: CandidateRef[], private readonly seed: number) {
+  constructor(
+    private readonly candidates: CandidateRef[],
+    private readonly seed: number,
+  ) {
     this.appeal = candidates.map((c) => new Rng(seed, hashString(c.candidate_id), 1).next() * 0.6)
     this.ageTrend = candidates.map((c) => (new Rng(seed, hashString(c.candidate_id), 2).next() - 0.5) * 0.5)
   }

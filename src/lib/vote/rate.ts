@@ -9,7 +9,11 @@ export class TokenBucket {
   private tokens: number
   private last: number
 
-  constructor(private readonly rate: number, private readonly burst: number, private readonly clock: Clock = systemClock) {
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.tokens = 0
     this.last = clock.now()
   }

@@ -86,7 +86,14 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     metrics,
   })
   const admin = kafka.admin()
-  const producers = new PartitionProducers(kafka, admin, names.groups.vote, names.voters, member.lifecycle, (partition) => `${names.groups.vote}-${names.voters}-${partition}`)
+  const producers = new PartitionProducers(
+    kafka,
+    admin,
+    names.groups.vote,
+    names.voters,
+    member.lifecycle,
+    (partition) => `${names.groups.vote}-${names.voters}-${partition}`,
+  )
 
   const started = Date.now()
   const stats: VoteStats = {votes: 0, newVotes: 0, deadLettered: 0, seconds: 0, votesPerSecond: 0, stopReason: null}
@@ -94,12 +101,21 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   const budgetLeft = (inFlight: number) => (options.maxVotes === undefined ? Infinity : options.maxVotes - stats.votes - inFlight)
 
   /** One Kafka transaction: the chunk's votes, its dead letters and the consumed offset, all or nothing. */
-  const publishChunk = async (producer: Producer, topic: string, partition: number, votes: VoteRecord[], rejected: Rejected[], nextOffset: string) => {
+  const publishChunk = async (
+    producer: Producer,
+    topic: string,
+    partition: number,
+    votes: VoteRecord[],
+    rejected: Rejected[],
+    nextOffset: string,
+  ) => {
     const transaction = await producer.transaction()
     try {
       const sends = []
-      if (votes.length) sends.push(transaction.send({topic: names.votes, messages: votes.map((v) => ({key: v.voter_id, value: JSON.stringify(v)}))}))
-      if (rejected.length) sends.push(transaction.send({topic: names.deadLetter, messages: rejected.map((r) => deadLetter(topic, partition, r))}))
+      if (votes.length)
+        sends.push(transaction.send({topic: names.votes, messages: votes.map((v) => ({key: v.voter_id, value: JSON.stringify(v)}))}))
+      if (rejected.length)
+        sends.push(transaction.send({topic: names.deadLetter, messages: rejected.map((r) => deadLetter(topic, partition, r))}))
       await Promise.all(sends)
       await transaction.sendOffsets({consumerGroupId: names.groups.vote, topics: [{topic, partitions: [{partition, offset: nextOffset}]}]})
       await transaction.commit()
@@ -116,17 +132,31 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     const {results, refused} = await isolateDataErrors(ballots, async (part) => ({
       part,
       // One statement (insert and read-back), atomic on its own: no explicit transaction.
-      stored: await retry(() => castVotes(pool, part.map((p) => p.ballot)), {signal: member.signal, onRetry: metrics.retried}),
+      stored: await retry(
+        () =>
+          castVotes(
+            pool,
+            part.map((p) => p.ballot),
+          ),
+        {signal: member.signal, onRetry: metrics.retried},
+      ),
     }))
     for (const {item, reason} of refused) rejected.push(rejectedRecord(item.message, {reason, category: 'postgres_rejected'}))
     for (const {part, stored} of results) {
       // The dead letter holds the offending record itself, whatever its key.
-      for (const id of stored.unknown) rejected.push(rejectedRecord(part.find((p) => p.ballot.voter_id === id)!.message, {reason: 'unknown voter: not in the voters table', category: 'unknown_voter'}))
+      for (const id of stored.unknown)
+        rejected.push(
+          rejectedRecord(part.find((p) => p.ballot.voter_id === id)!.message, {
+            reason: 'unknown voter: not in the voters table',
+            category: 'unknown_voter',
+          }),
+        )
     }
     return {votes: results.flatMap((r) => r.stored.votes), inserted: results.reduce((n, r) => n + r.stored.inserted, 0)}
   }
 
-  const choose = ({voter_id, state, age}: {voter_id: string; state: string; age: number}) => candidates[preferences.choose(voter_id, state, age)]!.candidate_id
+  const choose = ({voter_id, state, age}: {voter_id: string; state: string; age: number}) =>
+    candidates[preferences.choose(voter_id, state, age)]!.candidate_id
 
   /**
    * The Postgres half of a chunk: the records the partition's producer has not committed yet,
@@ -230,7 +260,12 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     process: processChunk,
   })
   const {lifecycle} = member
-  if (lifecycle.error) throw unavailableError(`voting stopped: ${describeCause(lifecycle.error)}`, lifecycle.error, 'run again: nothing was lost; the uncommitted batch is consumed again')
+  if (lifecycle.error)
+    throw unavailableError(
+      `voting stopped: ${describeCause(lifecycle.error)}`,
+      lifecycle.error,
+      'run again: nothing was lost; the uncommitted batch is consumed again',
+    )
   return {...snapshot(), stopReason: lifecycle.stopReason}
 
   function snapshot(): VoteStats {

@@ -20,7 +20,10 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
 /** The working tree as a clone of it would be, uncommitted changes included: tracked files and new ones git does not ignore. */
 async function checkoutOfWorkingTree(target: string): Promise<void> {
-  const {stdout} = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {cwd: ROOT, maxBuffer: 16 * 1024 * 1024})
+  const {stdout} = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    maxBuffer: 16 * 1024 * 1024,
+  })
   for (const file of stdout.split('\0').filter(Boolean)) {
     if (!existsSync(path.join(ROOT, file))) continue // deleted, not yet committed
     // A worktree's node_modules may be a symlink (untracked, and node_modules/ ignores only a folder); it is copied below.
@@ -37,7 +40,8 @@ describe('services up as root from a checkout in a private (0700) folder', funct
   // The CLI from the checkout, as its user would run it: no connection settings, state in <checkout>/.election.
   const env: NodeJS.ProcessEnv = {...process.env, ELECTION_KAFKA_HEAP: '512m'}
   for (const name of ['ELECTION_HOME', 'DATABASE_URL', 'KAFKA_BROKERS', 'ELECTION_NAMESPACE']) delete env[name]
-  const election = (...args: string[]) => run(process.execPath, [path.join(checkout, 'bin', 'run.js'), ...args], {cwd: checkout, env, timeout: 5 * 60_000})
+  const election = (...args: string[]) =>
+    run(process.execPath, [path.join(checkout, 'bin', 'run.js'), ...args], {cwd: checkout, env, timeout: 5 * 60_000})
 
   before(async function () {
     if (userInfo().uid !== 0) {
@@ -66,10 +70,20 @@ describe('services up as root from a checkout in a private (0700) folder', funct
       assert.fail(`services up exited ${error.code}:\n${error.stdout}\n${error.stderr}`)
     })
     const services = (JSON.parse(up.stdout) as StatusResult).services
-    assert.deepEqual(services.map((s) => [s.service, s.source, s.healthy]), [['kafka', 'local', true], ['postgres', 'local', true]], up.stdout)
+    assert.deepEqual(
+      services.map((s) => [s.service, s.source, s.healthy]),
+      [
+        ['kafka', 'local', true],
+        ['postgres', 'local', true],
+      ],
+      up.stdout,
+    )
 
     const status = JSON.parse((await election('services', 'status', '--json', '--check')).stdout) as StatusResult
-    assert.ok(status.services.every((s) => s.healthy), JSON.stringify(status))
+    assert.ok(
+      status.services.every((s) => s.healthy),
+      JSON.stringify(status),
+    )
 
     const down = JSON.parse((await election('services', 'down', '--json')).stdout) as {stopped: string[]}
     assert.deepEqual(down.stopped.sort(), ['kafka', 'postgres'])

@@ -31,7 +31,11 @@ describe('election services', () => {
     const before = await runJson<StatusResult>(['services', 'status'])
     const {code, json} = await runJson<UpResult>(['services', 'up'])
     assert.equal(code, 0)
-    assert.deepEqual(json.services.map((s) => [s.service, s.pid, s.address]), before.json.services.map((s) => [s.service, s.pid, s.address]), 'the same processes, not new ones')
+    assert.deepEqual(
+      json.services.map((s) => [s.service, s.pid, s.address]),
+      before.json.services.map((s) => [s.service, s.pid, s.address]),
+      'the same processes, not new ones',
+    )
   })
 
   it('fails with one clear error naming the three ways when no broker can be had', async () => {
@@ -41,7 +45,12 @@ describe('election services', () => {
       const bin = path.join(home, 'bin')
       await mkdir(bin)
       await symlink(process.execPath, path.join(bin, 'node'))
-      const env: NodeJS.ProcessEnv = {PATH: bin, ELECTION_HOME: home, HOME: home, DATABASE_URL: process.env.DATABASE_URL ?? (await localDatabaseUrl())}
+      const env: NodeJS.ProcessEnv = {
+        PATH: bin,
+        ELECTION_HOME: home,
+        HOME: home,
+        DATABASE_URL: process.env.DATABASE_URL ?? (await localDatabaseUrl()),
+      }
       const result = await runCli(['services', 'up'], env)
       // One error line and its suggestions, nothing before it (no progress line ending in "done").
       assertCleanError(result, 3, /^Error: no Kafka broker available/, /KAFKA_BROKERS/, /Docker/, /Java 17 with Maven/)

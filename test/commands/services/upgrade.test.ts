@@ -33,7 +33,11 @@ async function legacyStateFolder(home: string): Promise<{dataDir: string; port: 
   const as = {...(owner ?? {}), cwd: pgHome}
   await run(bin.initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C'], as)
   const port = await freePort()
-  await run(bin.pg_ctl, ['-D', dataDir, '-l', path.join(pgHome, 'server.log'), '-o', `-p ${port} -h 127.0.0.1 -k ${pgHome}`, '-w', 'start'], as)
+  await run(
+    bin.pg_ctl,
+    ['-D', dataDir, '-l', path.join(pgHome, 'server.log'), '-o', `-p ${port} -h 127.0.0.1 -k ${pgHome}`, '-w', 'start'],
+    as,
+  )
   const admin = new pg.Client({connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`})
   await admin.connect()
   await admin.query('CREATE DATABASE election')
@@ -43,7 +47,9 @@ async function legacyStateFolder(home: string): Promise<{dataDir: string; port: 
   await db.query(`CREATE TABLE kept (name text); INSERT INTO kept VALUES ('Ada Lovelace')`)
   await db.end()
   const pid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0])
-  const state = {postgres: {source: 'local', address: `postgres://postgres@127.0.0.1:${port}/election`, pid, port, dataDir, version: '17.10.0'}}
+  const state = {
+    postgres: {source: 'local', address: `postgres://postgres@127.0.0.1:${port}/election`, pid, port, dataDir, version: '17.10.0'},
+  }
   await writeFile(path.join(home, 'services.json'), JSON.stringify(state, null, 2), {mode: 0o644})
   return {dataDir, port}
 }
@@ -79,12 +85,19 @@ describe('services up on a state folder from an earlier version', function () {
   it('sets a password, requires it everywhere, and keeps the data', async () => {
     home = await mkdtemp(path.join(tmpdir(), 'election-legacy-'))
     legacy = await legacyStateFolder(home)
-    assert.equal(await tryConnect({connectionString: `postgres://postgres@127.0.0.1:${legacy.port}/election`}), undefined, 'the earlier version lets anyone in (the setup is right)')
+    assert.equal(
+      await tryConnect({connectionString: `postgres://postgres@127.0.0.1:${legacy.port}/election`}),
+      undefined,
+      'the earlier version lets anyone in (the setup is right)',
+    )
 
     const env = {...process.env, ELECTION_HOME: home, KAFKA_BROKERS: (await baseSettings()).kafka.brokers.join(',')}
     const {code, json, stderr} = await runJson<{services: Array<{service: string; healthy: boolean}>}>(['services', 'up'], env)
     assert.equal(code, 0, stderr)
-    assert.ok(json.services.every((s) => s.healthy), JSON.stringify(json))
+    assert.ok(
+      json.services.every((s) => s.healthy),
+      JSON.stringify(json),
+    )
 
     const state = await readState(home)
     upgradedDataDir = state.postgres?.dataDir
@@ -98,7 +111,11 @@ describe('services up on a state folder from an earlier version', function () {
     const refused = await tryConnect({connectionString: withPassword(url, '')})
     assert.ok(refused, 'no password: refused')
     const hba = await readFile(path.join(upgradedDataDir!, 'pg_hba.conf'), 'utf8')
-    assert.deepEqual(hba.split('\n').filter((l) => /^\s*[^#\s]/.test(l) && !/scram-sha-256\s*$/.test(l)), [], 'every pg_hba.conf rule asks for a scram password')
+    assert.deepEqual(
+      hba.split('\n').filter((l) => /^\s*[^#\s]/.test(l) && !/scram-sha-256\s*$/.test(l)),
+      [],
+      'every pg_hba.conf rule asks for a scram password',
+    )
     assert.equal(await modeOf(home), 0o700, 'state folder')
     assert.equal(await modeOf(path.join(home, 'services.json')), 0o600, 'services.json')
     assert.equal(await modeOf(path.join(home, 'postgres-password')), 0o600, 'password file')

@@ -16,7 +16,7 @@ const vote = (overrides: Partial<CountedVote> = {}): CountedVote => ({
 })
 
 describe('the keys a counted vote adds one to', () => {
-  it('one key per dimension, in the order of DIMENSIONS, from the vote\'s own facts', () => {
+  it("one key per dimension, in the order of DIMENSIONS, from the vote's own facts", () => {
     assert.deepEqual(keysOf(vote()), [
       ['candidate', 'c1'],
       ['location', 'Kent'],
@@ -24,7 +24,10 @@ describe('the keys a counted vote adds one to', () => {
       ['age', '35-44'],
       ['party', 'Green Party'],
     ])
-    assert.deepEqual(keysOf(vote()).map(([dimension]) => dimension), [...DIMENSIONS])
+    assert.deepEqual(
+      keysOf(vote()).map(([dimension]) => dimension),
+      [...DIMENSIONS],
+    )
   })
 
   it('never uses the voter id or the voting time as a key', () => {

@@ -10,7 +10,10 @@ describe('secret redaction', () => {
     assert.equal(redactUrl('postgres://:pw@db/election'), 'postgres://:*****@db/election')
     // A raw `@` in the password: the authority ends at the last one.
     assert.equal(redactUrl('postgres://alice:p@ss@db/election'), 'postgres://alice:*****@db/election')
-    assert.equal(redact('Postgres at postgres://u:pw@h:1/d is unreachable; kafka://h:9092 too'), 'Postgres at postgres://u:*****@h:1/d is unreachable; kafka://h:9092 too')
+    assert.equal(
+      redact('Postgres at postgres://u:pw@h:1/d is unreachable; kafka://h:9092 too'),
+      'Postgres at postgres://u:*****@h:1/d is unreachable; kafka://h:9092 too',
+    )
   })
 
   it('hides the password, sslpassword and sslkey query parameters', () => {
@@ -40,6 +43,11 @@ describe('secret redaction', () => {
 
   it('redacts every string of a --json document', () => {
     const when = new Date(0)
-    assert.deepEqual(redactJson({a: [{url: 'postgres://u:p@h/d'}], n: 1, when, none: null}), {a: [{url: 'postgres://u:*****@h/d'}], n: 1, when: when.toISOString(), none: null})
+    assert.deepEqual(redactJson({a: [{url: 'postgres://u:p@h/d'}], n: 1, when, none: null}), {
+      a: [{url: 'postgres://u:*****@h/d'}],
+      n: 1,
+      when: when.toISOString(),
+      none: null,
+    })
   })
 })

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 
-import {DEFAULT_BROKERS, DEFAULT_DATABASE_URL, kafkaClientConfig, postgresPoolConfig, resolveSettings} from '../../../src/lib/config/settings.js'
+import {
+  DEFAULT_BROKERS,
+  DEFAULT_DATABASE_URL,
+  kafkaClientConfig,
+  postgresPoolConfig,
+  resolveSettings,
+} from '../../../src/lib/config/settings.js'
 import type {ServicesState} from '../../../src/lib/config/state.js'
 
 const local: ServicesState = {
@@ -34,7 +40,16 @@ describe('config precedence', () => {
   })
 
   it('reads SASL/TLS for Kafka and sslmode for Postgres', () => {
-    const settings = resolveSettings({}, {KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', DATABASE_URL: 'postgres://h/db?sslmode=verify-full'}, {})
+    const settings = resolveSettings(
+      {},
+      {
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+        DATABASE_URL: 'postgres://h/db?sslmode=verify-full',
+      },
+      {},
+    )
     assert.equal(settings.kafka.ssl, true)
     assert.deepEqual(kafkaClientConfig(settings.kafka).sasl, {mechanism: 'scram-sha-512', username: 'u', password: 'p'})
     assert.deepEqual(postgresPoolConfig(settings.postgres).ssl, {rejectUnauthorized: true})
@@ -44,7 +59,10 @@ describe('config precedence', () => {
 
   it('rejects an unknown SASL mechanism or a mechanism without credentials', () => {
     assert.throws(() => resolveSettings({}, {KAFKA_SASL_MECHANISM: 'gssapi'}, {}), {name: 'ElectionUsageError', message: /not supported/})
-    assert.throws(() => resolveSettings({}, {KAFKA_SASL_MECHANISM: 'plain'}, {}), {name: 'ElectionUsageError', message: /KAFKA_SASL_PASSWORD/})
+    assert.throws(() => resolveSettings({}, {KAFKA_SASL_MECHANISM: 'plain'}, {}), {
+      name: 'ElectionUsageError',
+      message: /KAFKA_SASL_PASSWORD/,
+    })
     assert.throws(() => resolveSettings({}, {PGSSLMODE: 'sometimes'}, {}), {name: 'ElectionUsageError'})
   })
 })
@@ -52,17 +70,28 @@ describe('config precedence', () => {
 describe('configuration errors name the setting, never its secret', () => {
   it('a malformed database URL names DATABASE_URL or --database-url, without echoing the value', () => {
     const malformed = 'postgres://alice:hunter2@db:port/election'
-    assert.throws(() => resolveSettings({}, {DATABASE_URL: malformed}, {}), (error: Error) => {
-      assert.equal(error.name, 'ElectionUsageError')
-      assert.match(error.message, /^DATABASE_URL is not a valid URL$/)
-      return true
+    assert.throws(
+      () => resolveSettings({}, {DATABASE_URL: malformed}, {}),
+      (error: Error) => {
+        assert.equal(error.name, 'ElectionUsageError')
+        assert.match(error.message, /^DATABASE_URL is not a valid URL$/)
+        return true
+      },
+    )
+    assert.throws(() => resolveSettings({'database-url': malformed}, {DATABASE_URL: 'postgres://h/db'}, {}), {
+      message: /^--database-url is not a valid URL$/,
     })
-    assert.throws(() => resolveSettings({'database-url': malformed}, {DATABASE_URL: 'postgres://h/db'}, {}), {message: /^--database-url is not a valid URL$/})
-    assert.throws(() => resolveSettings({}, {DATABASE_URL: 'mysql://u@h/db'}, {}), {name: 'ElectionUsageError', message: /DATABASE_URL is not a Postgres URL/})
+    assert.throws(() => resolveSettings({}, {DATABASE_URL: 'mysql://u@h/db'}, {}), {
+      name: 'ElectionUsageError',
+      message: /DATABASE_URL is not a Postgres URL/,
+    })
   })
 
   it('an unreadable KAFKA_SSL_CA_FILE is a usage error naming it and the path', () => {
     const settings = resolveSettings({}, {KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem'}, {})
-    assert.throws(() => kafkaClientConfig(settings.kafka), {name: 'ElectionUsageError', message: /^KAFKA_SSL_CA_FILE \/nonexistent\/ca\.pem cannot be read: ENOENT: no such file or directory$/})
+    assert.throws(() => kafkaClientConfig(settings.kafka), {
+      name: 'ElectionUsageError',
+      message: /^KAFKA_SSL_CA_FILE \/nonexistent\/ca\.pem cannot be read: ENOENT: no such file or directory$/,
+    })
   })
 })

@@ -23,7 +23,13 @@ describe('dashboard feed (real Kafka and Postgres)', () => {
   function startFeed(kafkaBrokers?: string) {
     const settings = kafkaBrokers ? {...t.settings.kafka, brokers: [kafkaBrokers]} : t.settings.kafka
     const pool = createPool(t.settings.postgres, 2)
-    feed = new DashboardFeed({kafka: createKafka(settings, {connectionTimeout: 1000, retries: 1}), pool, topics: topicNames(t.env), namespace: t.namespace, pollMs: 500})
+    feed = new DashboardFeed({
+      kafka: createKafka(settings, {connectionTimeout: 1000, retries: 1}),
+      pool,
+      topics: topicNames(t.env),
+      namespace: t.namespace,
+      pollMs: 500,
+    })
     const stop = feed.stop.bind(feed)
     feed.stop = async () => {
       await stop()
@@ -63,8 +69,18 @@ describe('dashboard feed (real Kafka and Postgres)', () => {
     await eventually(() => assert.equal(f.snapshot().connection.kafka.detail, 'no aggregate topics yet'), 10_000, 50)
     const kafka = kafkaFor(t)
     await createAggregateTopics(kafka, t)
-    await produceAggregates(kafka, t, [{kind: 'location', key: 'Kent', value: {state: 'Kent', count: 5, updated_at: new Date().toISOString()}}])
-    await eventually(() => assert.deepEqual(f.snapshot().locations.map((l) => l.count), [5]), 30_000, 100)
+    await produceAggregates(kafka, t, [
+      {kind: 'location', key: 'Kent', value: {state: 'Kent', count: 5, updated_at: new Date().toISOString()}},
+    ])
+    await eventually(
+      () =>
+        assert.deepEqual(
+          f.snapshot().locations.map((l) => l.count),
+          [5],
+        ),
+      30_000,
+      100,
+    )
   })
 
   it('an unreachable broker becomes the connection state, and stop() still ends cleanly', async () => {

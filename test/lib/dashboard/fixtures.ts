@@ -7,13 +7,44 @@ export const NOW = new Date('2026-05-01T12:00:00Z')
 const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs).toISOString()
 
 export const CANDIDATES = [
-  {candidate_id: 'c0a1b2c3-aaaa-4bbb-8ccc-000000000001', candidate_name: 'Alice Able', party_affiliation: 'Red Party', photo_url: 'https://example.test/alice.jpg', total_votes: 300},
-  {candidate_id: 'c0a1b2c3-aaaa-4bbb-8ccc-000000000002', candidate_name: 'Bob Brown', party_affiliation: 'Blue Party', photo_url: null, total_votes: 180},
-  {candidate_id: 'c0a1b2c3-aaaa-4bbb-8ccc-000000000003', candidate_name: 'Cara Chen', party_affiliation: 'Green Party', photo_url: null, total_votes: 20},
+  {
+    candidate_id: 'c0a1b2c3-aaaa-4bbb-8ccc-000000000001',
+    candidate_name: 'Alice Able',
+    party_affiliation: 'Red Party',
+    photo_url: 'https://example.test/alice.jpg',
+    total_votes: 300,
+  },
+  {
+    candidate_id: 'c0a1b2c3-aaaa-4bbb-8ccc-000000000002',
+    candidate_name: 'Bob Brown',
+    party_affiliation: 'Blue Party',
+    photo_url: null,
+    total_votes: 180,
+  },
+  {
+    candidate_id: 'c0a1b2c3-aaaa-4bbb-8ccc-000000000003',
+    candidate_name: 'Cara Chen',
+    party_affiliation: 'Green Party',
+    photo_url: null,
+    total_votes: 20,
+  },
 ]
 
 /** 12 states with distinct counts (alphabetical order differs from count order). */
-export const STATES = ['Kent', 'Avon', 'Lancashire', 'Bedford', 'Dorset', 'Cornwall', 'Essex', 'Hampshire', 'Fife', 'Gwent', 'Isle of Wight', 'Jersey']
+export const STATES = [
+  'Kent',
+  'Avon',
+  'Lancashire',
+  'Bedford',
+  'Dorset',
+  'Cornwall',
+  'Essex',
+  'Hampshire',
+  'Fife',
+  'Gwent',
+  'Isle of Wight',
+  'Jersey',
+]
 export const STATE_COUNTS = [90, 80, 70, 60, 50, 40, 35, 30, 20, 15, 7, 3] // sum 500
 
 /** A fixed election: 1000 voters, 500 votes, Alice leads Bob by 120. */
@@ -22,11 +53,24 @@ export function fixtureState(): DashboardState {
   const put = (kind: Parameters<DashboardState['ingest']>[0], key: string, value: object, ts = NOW.getTime() - 1000) =>
     state.ingest(kind, key, JSON.stringify(value), ts)
   // Not in rank order, so the ranking is the code's doing.
-  for (const c of [CANDIDATES[2]!, CANDIDATES[0]!, CANDIDATES[1]!]) put('candidate', c.candidate_id, {...c, last_voting_time: at(-1250), updated_at: at(-1000)})
+  for (const c of [CANDIDATES[2]!, CANDIDATES[0]!, CANDIDATES[1]!])
+    put('candidate', c.candidate_id, {...c, last_voting_time: at(-1250), updated_at: at(-1000)})
   STATES.forEach((s, i) => put('location', s, {state: s, count: STATE_COUNTS[i], updated_at: at(-1000 * i)}))
-  for (const [gender, count] of [['male', 260], ['female', 230], ['other', 10]] as const) put('gender', gender, {gender, count, updated_at: at(0)})
-  for (const [age_band, count] of [['65+', 50], ['18-24', 100], ['35-44', 150], ['25-34', 200]] as const) put('age', age_band, {age_band, count, updated_at: at(0)})
-  for (const c of CANDIDATES) put('party', c.party_affiliation, {party_affiliation: c.party_affiliation, total_votes: c.total_votes, updated_at: at(0)})
+  for (const [gender, count] of [
+    ['male', 260],
+    ['female', 230],
+    ['other', 10],
+  ] as const)
+    put('gender', gender, {gender, count, updated_at: at(0)})
+  for (const [age_band, count] of [
+    ['65+', 50],
+    ['18-24', 100],
+    ['35-44', 150],
+    ['25-34', 200],
+  ] as const)
+    put('age', age_band, {age_band, count, updated_at: at(0)})
+  for (const c of CANDIDATES)
+    put('party', c.party_affiliation, {party_affiliation: c.party_affiliation, total_votes: c.total_votes, updated_at: at(0)})
   state.counts = {voters: 1000, candidates: 3, votes: 500}
   state.lag = 42
   state.kafka = {status: 'connected'}
@@ -64,4 +108,12 @@ export async function eventually(check: () => void, timeoutMs = 2000, stepMs = 1
   }
 }
 
-export const KEYS = {right: '\u001B[C', left: '\u001B[D', up: '\u001B[A', down: '\u001B[B', pageDown: '\u001B[6~', pageUp: '\u001B[5~', tab: '\t'}
+export const KEYS = {
+  right: '\u001B[C',
+  left: '\u001B[D',
+  up: '\u001B[A',
+  down: '\u001B[B',
+  pageDown: '\u001B[6~',
+  pageUp: '\u001B[5~',
+  tab: '\t',
+}

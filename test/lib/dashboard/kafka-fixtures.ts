@@ -14,12 +14,24 @@ export function kafkaFor(t: TestEnv): Kafka {
 }
 
 /** The namespaced, compacted aggregate topics, as the pipeline's topic setup creates them. */
-export async function createAggregateTopics(kafka: Kafka, t: TestEnv, kinds: AggregateKind[] = Object.keys(AGGREGATE_TOPICS) as AggregateKind[]): Promise<void> {
+export async function createAggregateTopics(
+  kafka: Kafka,
+  t: TestEnv,
+  kinds: AggregateKind[] = Object.keys(AGGREGATE_TOPICS) as AggregateKind[],
+): Promise<void> {
   const admin = kafka.admin()
   await admin.connect()
   try {
     const names = topicNames(t.env)
-    await ensureTopics(admin, kinds.map((k) => ({topic: names.aggregates[k], numPartitions: 1, replicationFactor: 1, configEntries: [{name: 'cleanup.policy', value: 'compact'}]})))
+    await ensureTopics(
+      admin,
+      kinds.map((k) => ({
+        topic: names.aggregates[k],
+        numPartitions: 1,
+        replicationFactor: 1,
+        configEntries: [{name: 'cleanup.policy', value: 'compact'}],
+      })),
+    )
   } finally {
     await admin.disconnect()
   }
@@ -28,7 +40,11 @@ export async function createAggregateTopics(kafka: Kafka, t: TestEnv, kinds: Agg
 /** Produces in one committed transaction, so the topics end in a transaction marker like the aggregator's. */
 export async function produceAggregates(kafka: Kafka, t: TestEnv, records: AggregateRecord[]): Promise<void> {
   const names = topicNames(t.env)
-  const producer = kafka.producer({transactionalId: `${t.namespace}dashboard-test-${Math.random()}`, idempotent: true, maxInFlightRequests: 1})
+  const producer = kafka.producer({
+    transactionalId: `${t.namespace}dashboard-test-${Math.random()}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  })
   await producer.connect()
   try {
     const tx = await producer.transaction()
@@ -47,9 +63,13 @@ export async function seedDatabase(t: TestEnv): Promise<void> {
   await client.connect()
   try {
     await createSchema(client)
-    await client.query(`INSERT INTO candidates (candidate_id, candidate_name, party_affiliation) VALUES ('a', 'Ann', 'Red'), ('b', 'Ben', 'Blue')`)
+    await client.query(
+      `INSERT INTO candidates (candidate_id, candidate_name, party_affiliation) VALUES ('a', 'Ann', 'Red'), ('b', 'Ben', 'Blue')`,
+    )
     await client.query(`INSERT INTO voters (voter_id, voter_name) VALUES ('v1', 'V1'), ('v2', 'V2'), ('v3', 'V3'), ('v4', 'V4')`)
-    await client.query(`INSERT INTO votes (voter_id, candidate_id, voting_time) VALUES ('v1', 'a', now()), ('v2', 'a', now()), ('v3', 'b', now())`)
+    await client.query(
+      `INSERT INTO votes (voter_id, candidate_id, voting_time) VALUES ('v1', 'a', now()), ('v2', 'a', now()), ('v3', 'b', now())`,
+    )
   } finally {
     await client.end()
   }

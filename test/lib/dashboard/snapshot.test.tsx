@@ -24,7 +24,10 @@ describe('dashboard snapshot (read to the end once)', () => {
     const producer = kafka.producer({transactionalId: `${t.namespace}aborting`, idempotent: true, maxInFlightRequests: 1})
     await producer.connect()
     const tx = await producer.transaction()
-    await tx.send({topic: topicNames(t.env).aggregates.candidate, messages: [{key: 'a', value: JSON.stringify(candidate('a', 'Ann', 'Red', 999))}]})
+    await tx.send({
+      topic: topicNames(t.env).aggregates.candidate,
+      messages: [{key: 'a', value: JSON.stringify(candidate('a', 'Ann', 'Red', 999))}],
+    })
     await tx.abort()
     await producer.disconnect()
 

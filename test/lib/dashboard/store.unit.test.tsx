@@ -9,7 +9,15 @@ import {FakeClock} from '../../helpers/clock.js'
 import {initialView, nextInterval, pageOf, reduceView, sortLocations} from '../../../src/lib/dashboard/view.js'
 import {emptySnapshot, fixtureSnapshot, NOW, STATES} from './fixtures.js'
 
-const candidate = (id: string, votes: number, name = id) => ({candidate_id: id, candidate_name: name, party_affiliation: 'P', photo_url: null, total_votes: votes, last_voting_time: null, updated_at: ''})
+const candidate = (id: string, votes: number, name = id) => ({
+  candidate_id: id,
+  candidate_name: name,
+  party_affiliation: 'P',
+  photo_url: null,
+  total_votes: votes,
+  last_voting_time: null,
+  updated_at: '',
+})
 
 describe('dashboard store', () => {
   it('keeps the latest value per key and deletes a key on a tombstone', () => {
@@ -40,12 +48,21 @@ describe('dashboard store', () => {
 describe('dashboard derivations', () => {
   it('ranks candidates by votes, ties by name, with shares of the counted votes', () => {
     const ranked = rankCandidates([candidate('b', 10, 'Bea'), candidate('a', 30, 'Ann'), candidate('c', 10, 'Ada')])
-    assert.deepEqual(ranked.map((c) => [c.candidate_name, c.share]), [['Ann', 60], ['Ada', 20], ['Bea', 20]])
+    assert.deepEqual(
+      ranked.map((c) => [c.candidate_name, c.share]),
+      [
+        ['Ann', 60],
+        ['Ada', 20],
+        ['Bea', 20],
+      ],
+    )
   })
 
   it('leader: lead over the runner-up, tie is lead 0, nobody leads without votes', () => {
     assert.deepEqual(
-      (({candidate_id, lead, runner_up, share}) => ({candidate_id, lead, runner_up, share}))(leaderOf(rankCandidates([candidate('a', 7), candidate('b', 3)]))!),
+      (({candidate_id, lead, runner_up, share}) => ({candidate_id, lead, runner_up, share}))(
+        leaderOf(rankCandidates([candidate('a', 7), candidate('b', 3)]))!,
+      ),
       {candidate_id: 'a', lead: 4, runner_up: 'b', share: 70},
     )
     assert.equal(leaderOf(rankCandidates([candidate('a', 5), candidate('b', 5)]))!.lead, 0)
@@ -66,10 +83,19 @@ describe('dashboard derivations', () => {
     assert.equal(s.leader!.candidate_name, 'Alice Able')
     assert.equal(s.leader!.share, 60)
     assert.equal(s.leader!.lead, 120)
-    assert.deepEqual(s.candidates.map((c) => c.share), [60, 36, 4])
-    assert.deepEqual(s.age.map((a) => a.age_band), ['18-24', '25-34', '35-44', '65+'])
+    assert.deepEqual(
+      s.candidates.map((c) => c.share),
+      [60, 36, 4],
+    )
+    assert.deepEqual(
+      s.age.map((a) => a.age_band),
+      ['18-24', '25-34', '35-44', '65+'],
+    )
     assert.equal(s.locations[0]!.state, 'Kent')
-    assert.equal(s.locations.reduce((sum, l) => sum + l.share, 0), 100)
+    assert.equal(
+      s.locations.reduce((sum, l) => sum + l.share, 0),
+      100,
+    )
     assert.equal(s.health.latencyMs.latest, 250)
     assert.equal(s.health.lag, 42)
   })
@@ -86,7 +112,12 @@ describe('dashboard derivations', () => {
 })
 
 describe('dashboard view state', () => {
-  const rows = STATES.map((state, i) => ({state, count: 100 - i * 5, share: 0, updated_at: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`}))
+  const rows = STATES.map((state, i) => ({
+    state,
+    count: 100 - i * 5,
+    share: 0,
+    updated_at: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`,
+  }))
 
   it('sorts locations by any column in both directions, ties by state', () => {
     assert.equal(sortLocations(rows, 'count', 'desc')[0]!.state, 'Kent')
@@ -94,8 +125,14 @@ describe('dashboard view state', () => {
     assert.equal(sortLocations(rows, 'state', 'asc')[0]!.state, 'Avon')
     assert.equal(sortLocations(rows, 'state', 'desc')[0]!.state, 'Lancashire')
     assert.equal(sortLocations(rows, 'updated_at', 'desc')[0]!.state, 'Jersey')
-    const tied = [{state: 'B', count: 1, share: 0, updated_at: ''}, {state: 'A', count: 1, share: 0, updated_at: ''}]
-    assert.deepEqual(sortLocations(tied, 'count', 'desc').map((r) => r.state), ['A', 'B'])
+    const tied = [
+      {state: 'B', count: 1, share: 0, updated_at: ''},
+      {state: 'A', count: 1, share: 0, updated_at: ''},
+    ]
+    assert.deepEqual(
+      sortLocations(tied, 'count', 'desc').map((r) => r.state),
+      ['A', 'B'],
+    )
   })
 
   it('pages and clamps the page to the last one', () => {
@@ -120,7 +157,10 @@ describe('dashboard view state', () => {
     let size = initialView
     for (let i = 0; i < 4; i++) size = reduceView(size, 'nextPageSize', 0)
     assert.equal(size.pageSize, 5, '5 → 10 → 20 → 50 → 5')
-    assert.deepEqual([1, 2, 3].map(() => (v = reduceView(v, 'nextPanel', 12)).panel), ['age', 'party', 'gender'])
+    assert.deepEqual(
+      [1, 2, 3].map(() => (v = reduceView(v, 'nextPanel', 12)).panel),
+      ['age', 'party', 'gender'],
+    )
   })
 
   it('steps the refresh interval between push and 60 s', () => {
@@ -149,10 +189,15 @@ describe('dashboard health', () => {
     assert.equal(new RateWindow().rate(now), null)
   })
 
-  it('a candidate\'s first record is a baseline: starting on a busy election is not a burst', () => {
+  it("a candidate's first record is a baseline: starting on a busy election is not a burst", () => {
     const state = new DashboardState()
     const t = Date.now()
-    for (const [id, votes] of [['a', 5000], ['b', 4000], ['c', 3000]] as const) state.ingest('candidate', id, JSON.stringify(candidate(id, votes)), t - 3000)
+    for (const [id, votes] of [
+      ['a', 5000],
+      ['b', 4000],
+      ['c', 3000],
+    ] as const)
+      state.ingest('candidate', id, JSON.stringify(candidate(id, votes)), t - 3000)
     assert.equal(state.snapshot(new Date(t)).health.votesPerSecond, 0)
     state.ingest('candidate', 'a', JSON.stringify(candidate('a', 5030)), t - 1000)
     assert.equal(state.snapshot(new Date(t)).health.votesPerSecond, 10, '30 votes in the 3 s watched')
@@ -175,8 +220,15 @@ describe('dashboard health', () => {
   it('lag sums end minus committed per partition, from the low mark when never committed', () => {
     assert.equal(
       consumerLag(
-        [{partition: 0, offset: '90'}, {partition: 1, offset: '-1'}],
-        [{partition: 0, high: '100', low: '0'}, {partition: 1, high: '50', low: '20'}, {partition: 2, high: '5', low: '0'}],
+        [
+          {partition: 0, offset: '90'},
+          {partition: 1, offset: '-1'},
+        ],
+        [
+          {partition: 0, high: '100', low: '0'},
+          {partition: 1, high: '50', low: '20'},
+          {partition: 2, high: '5', low: '0'},
+        ],
       ),
       10 + 30 + 5,
     )
@@ -185,8 +237,18 @@ describe('dashboard health', () => {
   it('candidate records feed votes/s and latency in the state', () => {
     const state = new DashboardState()
     const t = Date.now()
-    state.ingest('candidate', 'a', JSON.stringify({...candidate('a', 10), last_voting_time: new Date(t - 20_000 - 30).toISOString()}), t - 20_000)
-    state.ingest('candidate', 'a', JSON.stringify({...candidate('a', 110), last_voting_time: new Date(t - 1000 - 70).toISOString()}), t - 1000)
+    state.ingest(
+      'candidate',
+      'a',
+      JSON.stringify({...candidate('a', 10), last_voting_time: new Date(t - 20_000 - 30).toISOString()}),
+      t - 20_000,
+    )
+    state.ingest(
+      'candidate',
+      'a',
+      JSON.stringify({...candidate('a', 110), last_voting_time: new Date(t - 1000 - 70).toISOString()}),
+      t - 1000,
+    )
     const s = state.snapshot(new Date(t))
     assert.equal(s.health.votesPerSecond, 10, '100 more votes in the last 10 s')
     assert.equal(s.health.latencyMs.latest, 70)

@@ -28,8 +28,23 @@ const lines = (r: Rendered) => frame(r).split('\n')
 
 /** The location rows currently shown: lines that start with one of the fixture's states. */
 function locationOrder(r: Rendered): string[] {
-  const states = ['Kent', 'Avon', 'Lancashire', 'Bedford', 'Dorset', 'Cornwall', 'Essex', 'Hampshire', 'Fife', 'Gwent', 'Isle of Wight', 'Jersey']
-  return lines(r).map((l) => states.find((s) => l.startsWith(`${s} `))).filter((s): s is string => Boolean(s))
+  const states = [
+    'Kent',
+    'Avon',
+    'Lancashire',
+    'Bedford',
+    'Dorset',
+    'Cornwall',
+    'Essex',
+    'Hampshire',
+    'Fife',
+    'Gwent',
+    'Isle of Wight',
+    'Jersey',
+  ]
+  return lines(r)
+    .map((l) => states.find((s) => l.startsWith(`${s} `)))
+    .filter((s): s is string => Boolean(s))
 }
 
 async function press(r: Rendered, ...keys: string[]): Promise<void> {
@@ -69,7 +84,9 @@ describe('dashboard UI', () => {
 
   it('lists candidates most votes first', async () => {
     const r = await renderAt(<Dashboard snapshot={fixtureSnapshot()} intervalSec={0} />)
-    const order = lines(r).map((l) => CANDIDATES.find((c) => l.includes(c.candidate_name) && !l.startsWith('Leading'))?.candidate_name).filter(Boolean)
+    const order = lines(r)
+      .map((l) => CANDIDATES.find((c) => l.includes(c.candidate_name) && !l.startsWith('Leading'))?.candidate_name)
+      .filter(Boolean)
     assert.deepEqual(order, ['Alice Able', 'Bob Brown', 'Cara Chen'])
   })
 
@@ -125,7 +142,13 @@ describe('dashboard UI', () => {
   it('q, r and +/- reach the callbacks; + and - step the interval', async () => {
     const calls: string[] = []
     const r = await renderAt(
-      <Dashboard snapshot={fixtureSnapshot()} intervalSec={5} onQuit={() => calls.push('quit')} onRefresh={() => calls.push('refresh')} onInterval={(s) => calls.push(`interval ${s}`)} />,
+      <Dashboard
+        snapshot={fixtureSnapshot()}
+        intervalSec={5}
+        onQuit={() => calls.push('quit')}
+        onRefresh={() => calls.push('refresh')}
+        onInterval={(s) => calls.push(`interval ${s}`)}
+      />,
     )
     assert.match(frame(r), /every 5 s/)
     await press(r, '+', '-', 'r', 'q')
@@ -150,11 +173,17 @@ describe('dashboard UI', () => {
     const r = await renderAt(<Dashboard snapshot={fixtureSnapshot()} intervalSec={0} />, 180)
     const f = frame(r)
     for (const l of lines(r)) assert.ok(l.length <= 180, `${l.length} > 180: ${l}`)
-    assert.ok(lines(r).some((l) => l.length > 120), 'uses the extra width')
+    assert.ok(
+      lines(r).some((l) => l.length > 120),
+      'uses the extra width',
+    )
     assert.match(f, /Vote share/)
     assert.match(f, /candidate_id +candidate_name +party_affiliation +total_votes/)
     assert.match(f, /c0a1b2c3-aaaa-4bbb-8ccc-000000000001/)
-    assert.ok(lines(r).some((l) => /male +260/.test(l) && /18-24 +100/.test(l) && /Red Party +300/.test(l)), 'three panels side by side')
+    assert.ok(
+      lines(r).some((l) => /male +260/.test(l) && /18-24 +100/.test(l) && /Red Party +300/.test(l)),
+      'three panels side by side',
+    )
     assert.match(f, /s sort field · d direction/)
   })
 
@@ -183,7 +212,13 @@ describe('dashboard UI', () => {
   })
 
   it('shows an unreachable broker in the header with the reason', async () => {
-    const s: Snapshot = {...emptySnapshot(), connection: {kafka: {status: 'unreachable', detail: 'Connection error: connect ECONNREFUSED 127.0.0.1:1'}, postgres: {status: 'connected'}}}
+    const s: Snapshot = {
+      ...emptySnapshot(),
+      connection: {
+        kafka: {status: 'unreachable', detail: 'Connection error: connect ECONNREFUSED 127.0.0.1:1'},
+        postgres: {status: 'connected'},
+      },
+    }
     const r = await renderAt(<Dashboard snapshot={s} intervalSec={0} />, 80)
     assert.match(frame(r), /Kafka ● down {2}Postgres ● up/)
     assert.match(frame(r), /Kafka unreachable: Connection error: connect ECONNREFUSED 127\.0\.0\.1:1 \(retrying\)/)
@@ -218,7 +253,12 @@ class FakeSource implements SnapshotSource {
 
   push() {
     this.votes++
-    this.state.ingest('candidate', CANDIDATES[0]!.candidate_id, JSON.stringify({...CANDIDATES[0], total_votes: this.votes, last_voting_time: null, updated_at: ''}), NOW.getTime())
+    this.state.ingest(
+      'candidate',
+      CANDIDATES[0]!.candidate_id,
+      JSON.stringify({...CANDIDATES[0], total_votes: this.votes, last_voting_time: null, updated_at: ''}),
+      NOW.getTime(),
+    )
     for (const l of this.listeners) l()
   }
 }

@@ -21,7 +21,11 @@ describe('db: data errors told from outages, and isolated', () => {
     await t?.drop()
   })
 
-  const errorOf = async (sql: string, params: unknown[] = []) => pool.query(sql, params).then(() => assert.fail(`no error from ${sql}`), (e: unknown) => e)
+  const errorOf = async (sql: string, params: unknown[] = []) =>
+    pool.query(sql, params).then(
+      () => assert.fail(`no error from ${sql}`),
+      (e: unknown) => e,
+    )
 
   it('classifies what Postgres itself answers: too long, NUL, duplicate key are data; a missing table is fatal', async () => {
     assert.equal(failureKind(await errorOf('INSERT INTO items VALUES ($1)', ['x'.repeat(9)])), 'data')
@@ -34,7 +38,15 @@ describe('db: data errors told from outages, and isolated', () => {
 
   it('a refused connection is an outage; a programming error is fatal', async () => {
     const closed = new pg.Client({host: '127.0.0.1', port: 1, connectionTimeoutMillis: 2000})
-    assert.equal(failureKind(await closed.connect().then(() => assert.fail('connected'), (e: unknown) => e)), 'outage')
+    assert.equal(
+      failureKind(
+        await closed.connect().then(
+          () => assert.fail('connected'),
+          (e: unknown) => e,
+        ),
+      ),
+      'outage',
+    )
     assert.equal(failureKind(new TypeError('x is undefined')), 'fatal')
   })
 
@@ -51,10 +63,16 @@ describe('db: data errors told from outages, and isolated', () => {
     const {results, refused} = await isolateDataErrors(rows, insert)
     assert.deepEqual(refused.map((r) => r.item).sort(), [...poison].map((id) => `${id}-too-long`).sort())
     for (const r of refused) assert.match(r.reason, /too long.*SQLSTATE 22001/)
-    assert.equal(results.reduce((a, b) => a + b, 0), 40 - poison.size)
+    assert.equal(
+      results.reduce((a, b) => a + b, 0),
+      40 - poison.size,
+    )
     const {rows: stored} = await pool.query<{n: number}>(`SELECT count(*)::int AS n FROM items WHERE id LIKE 'r%'`)
     assert.equal(stored[0]!.n, 40 - poison.size)
     assert.ok(statements < 40, `isolated with ${statements} statements, not one per row`)
-    await assert.rejects(isolateDataErrors(['x'], async () => pool.query('SELECT * FROM no_such_table')), /no_such_table/)
+    await assert.rejects(
+      isolateDataErrors(['x'], async () => pool.query('SELECT * FROM no_such_table')),
+      /no_such_table/,
+    )
   })
 })

@@ -6,8 +6,14 @@ describe('generateCandidates', () => {
   it('is deterministic per seed and assigns the parties in turn', () => {
     const a = generateCandidates(5, ["O'Brien Party", 'Zoë ✨ Party'], 7)
     assert.deepEqual(generateCandidates(5, ["O'Brien Party", 'Zoë ✨ Party'], 7), a)
-    assert.deepEqual(a.map((c) => c.party_affiliation), ["O'Brien Party", 'Zoë ✨ Party', "O'Brien Party", 'Zoë ✨ Party', "O'Brien Party"])
-    assert.notDeepEqual(generateCandidates(5, DEFAULT_PARTIES, 8).map((c) => c.candidate_id), generateCandidates(5, DEFAULT_PARTIES, 7).map((c) => c.candidate_id))
+    assert.deepEqual(
+      a.map((c) => c.party_affiliation),
+      ["O'Brien Party", 'Zoë ✨ Party', "O'Brien Party", 'Zoë ✨ Party', "O'Brien Party"],
+    )
+    assert.notDeepEqual(
+      generateCandidates(5, DEFAULT_PARTIES, 8).map((c) => c.candidate_id),
+      generateCandidates(5, DEFAULT_PARTIES, 7).map((c) => c.candidate_id),
+    )
     // The first candidates of a larger count are the same candidates.
     assert.deepEqual(generateCandidates(3, ["O'Brien Party", 'Zoë ✨ Party'], 7), a.slice(0, 3))
   })
@@ -34,7 +40,10 @@ describe('partyNames (--parties)', () => {
   it('refuses what Postgres cannot store, naming --parties: empty, NUL, more than 255 characters', () => {
     assert.throws(() => partyNames(' , '), {name: 'ElectionUsageError', message: /--parties is empty/})
     assert.throws(() => partyNames('Green\0Party'), {name: 'ElectionUsageError', message: /--parties has a NUL character/})
-    assert.throws(() => partyNames(`Green,${'P'.repeat(256)}`), {name: 'ElectionUsageError', message: /--parties: a party name is 256 characters long, at most 255/})
+    assert.throws(() => partyNames(`Green,${'P'.repeat(256)}`), {
+      name: 'ElectionUsageError',
+      message: /--parties: a party name is 256 characters long, at most 255/,
+    })
     // VARCHAR(255) counts characters, not bytes or UTF-16 units.
     assert.deepEqual(partyNames('✨'.repeat(255)), ['✨'.repeat(255)])
   })

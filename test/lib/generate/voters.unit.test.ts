@@ -32,7 +32,20 @@ describe('VoterFactory', () => {
   })
 
   it('fills every field in the reference shape', () => {
-    const keys = ['voter_id', 'voter_name', 'date_of_birth', 'gender', 'nationality', 'registration_number', 'address', 'email', 'phone_number', 'cell_number', 'picture', 'registered_age']
+    const keys = [
+      'voter_id',
+      'voter_name',
+      'date_of_birth',
+      'gender',
+      'nationality',
+      'registration_number',
+      'address',
+      'email',
+      'phone_number',
+      'cell_number',
+      'picture',
+      'registered_age',
+    ]
     for (let i = 0; i < 500; i++) {
       const v: Voter = gb.voter(i)
       assert.deepEqual(Object.keys(v).sort(), [...keys].sort())
@@ -47,8 +60,12 @@ describe('VoterFactory', () => {
       assert.ok(Number.isInteger(v.registered_age) && v.registered_age >= 18 && v.registered_age <= 90, `age ${v.registered_age}`)
       // The age is the age on the reference day, so it agrees with the date of birth.
       const years = (REFERENCE_DAY - Date.parse(v.date_of_birth)) / (365.25 * 86_400_000)
-      assert.ok(Math.floor(years) === v.registered_age || Math.abs(years - v.registered_age) < 1.01, `born ${v.date_of_birth}, age ${v.registered_age}`)
-      for (const field of ['street', 'city', 'state', 'country', 'postcode'] as const) assert.ok(v.address[field].trim().length > 0, `empty address.${field}`)
+      assert.ok(
+        Math.floor(years) === v.registered_age || Math.abs(years - v.registered_age) < 1.01,
+        `born ${v.date_of_birth}, age ${v.registered_age}`,
+      )
+      for (const field of ['street', 'city', 'state', 'country', 'postcode'] as const)
+        assert.ok(v.address[field].trim().length > 0, `empty address.${field}`)
       assert.match(v.address.street, /^\d+ \S/)
       assert.ok(gb.regions.includes(v.address.state), `${v.address.state} is not one of the factory's regions`)
       assert.match(v.email, /^[a-z.]+\d*@[a-z.]+$/)
@@ -80,6 +97,9 @@ describe('VoterFactory', () => {
   })
 
   it('rejects an unknown locale with a usage error', () => {
-    assert.throws(() => new VoterFactory(1, 'xx_YY'), (error: Error & {exitCode?: number}) => /unknown locale "xx_YY"/.test(error.message) && error.exitCode === 2)
+    assert.throws(
+      () => new VoterFactory(1, 'xx_YY'),
+      (error: Error & {exitCode?: number}) => /unknown locale "xx_YY"/.test(error.message) && error.exitCode === 2,
+    )
   })
 })

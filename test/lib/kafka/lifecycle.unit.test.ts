@@ -11,7 +11,12 @@ import {MemberLifecycle} from '../../../src/lib/kafka/lifecycle.js'
  * test plays the group coordinator and the fetch loop by emitting them.
  */
 class Events extends EventEmitter {
-  readonly events = {GROUP_JOIN: 'consumer.group_join', HEARTBEAT: 'consumer.heartbeat', FETCH: 'consumer.fetch', REBALANCING: 'consumer.rebalancing'}
+  readonly events = {
+    GROUP_JOIN: 'consumer.group_join',
+    HEARTBEAT: 'consumer.heartbeat',
+    FETCH: 'consumer.fetch',
+    REBALANCING: 'consumer.rebalancing',
+  }
   join = () => this.emit(this.events.GROUP_JOIN, {})
   heartbeat = () => this.emit(this.events.HEARTBEAT, {})
   fetch = () => this.emit(this.events.FETCH, {})

@@ -65,13 +65,16 @@ describe('GroupMember: the batch loop', () => {
       process: async (chunk, _payload, next) => void seen.push([chunk.map((c) => c.offset), next?.map((c) => c.offset)]),
     })
     assert.deepEqual(seen, [
-      [['0', '1'], ['2', '3']],
+      [
+        ['0', '1'],
+        ['2', '3'],
+      ],
       [['2', '3'], ['4']],
       [['4'], undefined],
     ])
   })
 
-  it('stops (max) when the stage\'s budget is spent', async () => {
+  it("stops (max) when the stage's budget is spent", async () => {
     const {m} = member()
     let done = 0
     await runBatch(m, batch(10).payload, {

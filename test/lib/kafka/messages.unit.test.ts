@@ -4,8 +4,23 @@ import {voterSchema} from '../../../src/lib/election/voters.js'
 import {voteSchema} from '../../../src/lib/election/votes.js'
 import {decode} from '../../../src/lib/kafka/messages.js'
 
-const voter = {voter_id: 'v1', voter_name: 'Ann Smith', gender: 'female', registered_age: 40, address: {state: 'Kent', city: 'Dover'}, email: 'ann@example.com'}
-const vote = {voter_id: 'v1', candidate_id: 'c1', gender: 'female', registered_age: 40, voting_time: '2026-01-01T10:00:00.000Z', vote: 1, address: {state: 'Kent'}}
+const voter = {
+  voter_id: 'v1',
+  voter_name: 'Ann Smith',
+  gender: 'female',
+  registered_age: 40,
+  address: {state: 'Kent', city: 'Dover'},
+  email: 'ann@example.com',
+}
+const vote = {
+  voter_id: 'v1',
+  candidate_id: 'c1',
+  gender: 'female',
+  registered_age: 40,
+  voting_time: '2026-01-01T10:00:00.000Z',
+  vote: 1,
+  address: {state: 'Kent'},
+}
 const buf = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))
 
 /** Decodes and expects a rejection; returns it. */

@@ -13,8 +13,16 @@ describe('the namespace (--namespace, ELECTION_NAMESPACE)', () => {
   })
 
   it('refuses characters Kafka does not allow in a topic name, naming them', () => {
-    for (const [ns, shown] of [['a b', '" "'], ['bad/ns!', '"/" "!"'], ['é.', '"é"']] as const) {
-      assert.throws(() => topicNames({ELECTION_NAMESPACE: ns}), {name: 'ElectionUsageError', message: new RegExp(`^--namespace \\(ELECTION_NAMESPACE\\) has characters .*: ${shown}$`)}, ns)
+    for (const [ns, shown] of [
+      ['a b', '" "'],
+      ['bad/ns!', '"/" "!"'],
+      ['é.', '"é"'],
+    ] as const) {
+      assert.throws(
+        () => topicNames({ELECTION_NAMESPACE: ns}),
+        {name: 'ElectionUsageError', message: new RegExp(`^--namespace \\(ELECTION_NAMESPACE\\) has characters .*: ${shown}$`)},
+        ns,
+      )
     }
     assert.equal(namespace('Team-1_a.b.'), 'Team-1_a.b.')
   })
@@ -23,6 +31,9 @@ describe('the namespace (--namespace, ELECTION_NAMESPACE)', () => {
     assert.equal(MAX_NAMESPACE_LENGTH, 249 - 'aggregated_votes_per_candidate'.length)
     const longest = 'n'.repeat(MAX_NAMESPACE_LENGTH)
     assert.ok(Object.values(topicNames({ELECTION_NAMESPACE: longest}).aggregates).every((t) => t.length <= 249))
-    assert.throws(() => namespace(`${longest}n`), {name: 'ElectionUsageError', message: /ELECTION_NAMESPACE\) is 220 characters long; at most 219 fit/})
+    assert.throws(() => namespace(`${longest}n`), {
+      name: 'ElectionUsageError',
+      message: /ELECTION_NAMESPACE\) is 220 characters long; at most 219 fit/,
+    })
   })
 })

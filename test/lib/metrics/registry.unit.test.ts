@@ -11,7 +11,13 @@ import {fixtureSnapshot} from '../dashboard/fixtures.js'
 import {parseMetrics, Scrape} from '../../helpers/metrics.js'
 
 const read = async (registry: Registry) => new Scrape(parseMetrics(await registry.metrics()))
-const rejected = (category: Rejected['category']): Rejected => ({category, reason: `free text naming ${Math.random()}`, key: null, value: null, offset: '0'})
+const rejected = (category: Rejected['category']): Rejected => ({
+  category,
+  reason: `free text naming ${Math.random()}`,
+  key: null,
+  value: null,
+  offset: '0',
+})
 
 describe('metrics: what the pipeline counts', () => {
   it('each set has its own registry: two in one process neither clash nor share, and the global registry stays empty', async () => {
@@ -30,7 +36,10 @@ describe('metrics: what the pipeline counts', () => {
     metrics.deadLettered([rejected('invalid_json'), rejected('candidate_mismatch'), rejected('candidate_mismatch')])
     const samples = (await read(metrics.registry)).find('election_dead_letters_total')
     assert.deepEqual(samples.map((s) => s.labels.reason).sort(), [...DEAD_LETTER_CATEGORIES].sort())
-    assert.deepEqual(Object.fromEntries(samples.filter((s) => s.value > 0).map((s) => [s.labels.reason, s.value])), {invalid_json: 1, candidate_mismatch: 2})
+    assert.deepEqual(Object.fromEntries(samples.filter((s) => s.value > 0).map((s) => [s.labels.reason, s.value])), {
+      invalid_json: 1,
+      candidate_mismatch: 2,
+    })
   })
 
   it('tells which system a retried failure came from', async () => {

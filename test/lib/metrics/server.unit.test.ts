@@ -32,7 +32,10 @@ describe('metrics: the HTTP endpoint', () => {
 
   it('a port in use is a usage error (exit 2) naming --metrics-port', async () => {
     server = await serveMetrics(registry, '127.0.0.1', port)
-    const error = await serveMetrics(new Registry(), '127.0.0.1', port).then(() => assert.fail('listened twice on one port'), (e: unknown) => e)
+    const error = await serveMetrics(new Registry(), '127.0.0.1', port).then(
+      () => assert.fail('listened twice on one port'),
+      (e: unknown) => e,
+    )
     assert.ok(error instanceof ElectionError, String(error))
     assert.equal(error.exitCode, 2)
     assert.match(error.message, new RegExp(`^--metrics-port ${port}: .*in use`))

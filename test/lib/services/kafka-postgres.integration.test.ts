@@ -22,7 +22,14 @@ describe('the started services (real Kafka and Postgres)', () => {
     await ensureTopics(admin, [{topic, numPartitions: 2}])
     const producer = kafka.producer({idempotent: true})
     await producer.connect()
-    await producer.send({topic, acks: -1, messages: [{key: 'a', value: 'one'}, {key: 'b', value: 'two'}]})
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        {key: 'a', value: 'one'},
+        {key: 'b', value: 'two'},
+      ],
+    })
     const consumer = kafka.consumer({groupId: `${t.namespace}smoke-group`})
     await consumer.connect()
     await consumer.subscribe({topic, fromBeginning: true})
@@ -39,7 +46,11 @@ describe('the started services (real Kafka and Postgres)', () => {
     const {topics} = await admin.fetchTopicMetadata({topics: [topic]})
     assert.equal(topics[0]?.partitions.length, 2, 'ensureTopics created the topic with the partitions asked for')
     await Promise.all([consumer.disconnect(), producer.disconnect(), admin.disconnect()])
-    assert.deepEqual(kafkaClientConfig(t.settings.kafka).brokers, t.env.KAFKA_BROKERS!.split(','), 'the client goes to the brokers of the environment')
+    assert.deepEqual(
+      kafkaClientConfig(t.settings.kafka).brokers,
+      t.env.KAFKA_BROKERS!.split(','),
+      'the client goes to the brokers of the environment',
+    )
   })
 
   it('hides aborted transactions from a read_committed consumer', async () => {

@@ -9,9 +9,21 @@ import {ElectionError} from '../../../src/lib/errors.js'
 import {serverProperties, type BrokerSecurity} from '../../../src/lib/services/kafka-local.js'
 import {formattedTransport, secureLocalKafka} from '../../../src/lib/services/kafka-security.js'
 
-const security: BrokerSecurity = {keystore: '/s/tls/broker.p12', keystorePassword: 'ks-pass', caFile: '/s/tls/ca.pem', username: 'election', password: 'scram-pass'}
+const security: BrokerSecurity = {
+  keystore: '/s/tls/broker.p12',
+  keystorePassword: 'ks-pass',
+  caFile: '/s/tls/ca.pem',
+  username: 'election',
+  password: 'scram-pass',
+}
 const node = {nodeId: 1, home: '/s/kafka', dataDir: '/s/kafka/data', port: 1001, controllerPort: 2001}
-const parse = (text: string) => Object.fromEntries(text.split('\n').filter((l) => l.includes('=') && !l.startsWith('#')).map((l) => l.split(/=(.*)/).slice(0, 2)))
+const parse = (text: string) =>
+  Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l.includes('=') && !l.startsWith('#'))
+      .map((l) => l.split(/=(.*)/).slice(0, 2)),
+  )
 
 describe('secured broker configuration', () => {
   it('has one client listener, SASL_SSL with SCRAM-SHA-512, used between brokers too; the controller stays on 127.0.0.1', () => {
@@ -22,8 +34,14 @@ describe('secured broker configuration', () => {
     assert.equal(c['listener.security.protocol.map'], 'SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT')
     assert.equal(c['sasl.enabled.mechanisms'], 'SCRAM-SHA-512')
     assert.equal(c['sasl.mechanism.inter.broker.protocol'], 'SCRAM-SHA-512')
-    assert.match(c['listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config']!, /ScramLoginModule required username="election" password="scram-pass";$/)
-    assert.deepEqual([c['ssl.keystore.location'], c['ssl.keystore.password'], c['ssl.truststore.location']], ['/s/tls/broker.p12', 'ks-pass', '/s/tls/ca.pem'])
+    assert.match(
+      c['listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config']!,
+      /ScramLoginModule required username="election" password="scram-pass";$/,
+    )
+    assert.deepEqual(
+      [c['ssl.keystore.location'], c['ssl.keystore.password'], c['ssl.truststore.location']],
+      ['/s/tls/broker.p12', 'ks-pass', '/s/tls/ca.pem'],
+    )
   })
 
   it('without security the listener is plaintext and no SASL or TLS setting is written', () => {
@@ -63,15 +81,26 @@ describe('a state folder stays as its Kafka was formatted', () => {
     assert.equal(secureLocalKafka(dir, false), false)
     assert.throws(
       () => secureLocalKafka(dir, true),
-      (error: ElectionError) => error.exitCode === 3 && /plaintext local Kafka/.test(error.message) && !error.message.includes('\n') && /remove .*kafka/.test(error.suggestions[0]!),
+      (error: ElectionError) =>
+        error.exitCode === 3 &&
+        /plaintext local Kafka/.test(error.message) &&
+        !error.message.includes('\n') &&
+        /remove .*kafka/.test(error.suggestions[0]!),
     )
   })
 })
 
 describe('clients of a secured local Kafka and Postgres', () => {
   const state: ServicesState = {
-    kafka: {source: 'local', address: '127.0.0.1:40001', security: {protocol: 'SASL_SSL', mechanism: 'scram-sha-512', username: 'election', caFile: '/s/tls/ca.pem', password: 'scram-pass'}},
-    postgres: {source: 'local', address: 'postgres://postgres:pw@127.0.0.1:40002/election?sslmode=verify-full&sslrootcert=%2Fs%2Ftls%2Fca.pem'},
+    kafka: {
+      source: 'local',
+      address: '127.0.0.1:40001',
+      security: {protocol: 'SASL_SSL', mechanism: 'scram-sha-512', username: 'election', caFile: '/s/tls/ca.pem', password: 'scram-pass'},
+    },
+    postgres: {
+      source: 'local',
+      address: 'postgres://postgres:pw@127.0.0.1:40002/election?sslmode=verify-full&sslrootcert=%2Fs%2Ftls%2Fca.pem',
+    },
   }
 
   it('need nothing configured: SASL_SSL with the recorded user and CA, Postgres verify-full with the recorded CA', () => {
@@ -84,7 +113,16 @@ describe('clients of a secured local Kafka and Postgres', () => {
   })
 
   it('still let each KAFKA_* variable win, and ignore the local security for another cluster', () => {
-    const overridden = resolveSettings({}, {KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'other', KAFKA_SASL_PASSWORD: 'secret', KAFKA_SSL_CA_FILE: '/other/ca.pem'}, state)
+    const overridden = resolveSettings(
+      {},
+      {
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'other',
+        KAFKA_SASL_PASSWORD: 'secret',
+        KAFKA_SSL_CA_FILE: '/other/ca.pem',
+      },
+      state,
+    )
     assert.deepEqual([overridden.kafka.sasl?.username, overridden.kafka.sslCaFile], ['other', '/other/ca.pem'])
     const elsewhere = resolveSettings({}, {KAFKA_BROKERS: 'kafka:9092'}, state)
     assert.deepEqual([elsewhere.kafka.ssl, elsewhere.kafka.sasl, elsewhere.kafka.sslCaFile], [false, undefined, undefined])
@@ -93,7 +131,10 @@ describe('clients of a secured local Kafka and Postgres', () => {
 
   it('refuse to run with a recorded SASL user whose password file is gone', () => {
     const lost: ServicesState = {...state, kafka: {...state.kafka!, security: {...state.kafka!.security!, password: undefined}}}
-    assert.throws(() => resolveSettings({}, {}, lost), (error: ElectionError) => error.exitCode === 3 && /kafka-password/.test(error.message))
+    assert.throws(
+      () => resolveSettings({}, {}, lost),
+      (error: ElectionError) => error.exitCode === 3 && /kafka-password/.test(error.message),
+    )
   })
 
   it('verify-ca trusts the CA without checking the host name; verify-full checks both; sslrootcert never reaches pg', async () => {
@@ -107,10 +148,20 @@ describe('clients of a secured local Kafka and Postgres', () => {
       assert.equal(full.connectionString, 'postgres://u@h/db')
       const fullSsl = full.ssl as {rejectUnauthorized: boolean; ca: string; checkServerIdentity?: unknown}
       const caSsl = caOnly.ssl as {rejectUnauthorized: boolean; ca: string; checkServerIdentity?: () => unknown}
-      assert.deepEqual([fullSsl.rejectUnauthorized, fullSsl.ca.includes('not checked here'), fullSsl.checkServerIdentity], [true, true, undefined])
+      assert.deepEqual(
+        [fullSsl.rejectUnauthorized, fullSsl.ca.includes('not checked here'), fullSsl.checkServerIdentity],
+        [true, true, undefined],
+      )
       assert.deepEqual([caSsl.rejectUnauthorized, caSsl.checkServerIdentity?.()], [true, undefined])
       assert.equal(typeof caSsl.checkServerIdentity, 'function')
-      assert.throws(() => postgresPoolConfig(resolveSettings({}, {DATABASE_URL: 'postgres://u@h/db?sslmode=verify-full', PGSSLROOTCERT: path.join(dir, 'missing.pem')}, {}).postgres), /PGSSLROOTCERT/)
+      assert.throws(
+        () =>
+          postgresPoolConfig(
+            resolveSettings({}, {DATABASE_URL: 'postgres://u@h/db?sslmode=verify-full', PGSSLROOTCERT: path.join(dir, 'missing.pem')}, {})
+              .postgres,
+          ),
+        /PGSSLROOTCERT/,
+      )
     } finally {
       await rm(dir, {recursive: true, force: true})
     }

@@ -32,10 +32,16 @@ describe('Preferences', () => {
     const b = new Preferences(CANDIDATES, 42)
     const voters = Array.from({length: 2000}, (_, i) => ({id: voterId(i), region: REGIONS[i % REGIONS.length]!, age: 18 + (i % 70)}))
     const forward = voters.map((v) => a.choose(v.id, v.region, v.age))
-    const backward = [...voters].reverse().map((v) => b.choose(v.id, v.region, v.age)).reverse()
+    const backward = [...voters]
+      .reverse()
+      .map((v) => b.choose(v.id, v.region, v.age))
+      .reverse()
     assert.deepEqual(forward, backward)
     // Asking again (cached distribution) changes nothing.
-    assert.deepEqual(voters.map((v) => a.choose(v.id, v.region, v.age)), forward)
+    assert.deepEqual(
+      voters.map((v) => a.choose(v.id, v.region, v.age)),
+      forward,
+    )
     for (const choice of forward) assert.ok(Number.isInteger(choice) && choice >= 0 && choice < CANDIDATES.length)
   })
 
@@ -89,7 +95,12 @@ describe('Preferences', () => {
         for (const age of [18, 24, 25, 34, 35, 44, 45, 54, 55, 64, 65, 99]) {
           const cdf = prefs.cumulative(region, age)
           const shares = modelShares(ids, seed, region, age)
-          cdf.forEach((p, i) => assert.ok(Math.abs(p - (i === 0 ? 0 : cdf[i - 1]!) - shares[i]!) < 1e-12, `seed ${seed}, ${region}, age ${age}: ${cdf.join(', ')} vs shares ${shares.join(', ')}`))
+          cdf.forEach((p, i) =>
+            assert.ok(
+              Math.abs(p - (i === 0 ? 0 : cdf[i - 1]!) - shares[i]!) < 1e-12,
+              `seed ${seed}, ${region}, age ${age}: ${cdf.join(', ')} vs shares ${shares.join(', ')}`,
+            ),
+          )
         }
       }
       for (let i = 0; i < 2000; i++) {

@@ -26,7 +26,8 @@ function Panel({snapshot, panel, width, title}: {snapshot: Snapshot; panel: Brea
       {rows.length === 0 && <Text dimColor>no data yet</Text>}
       {rows.map((r) => (
         <Text key={r.key} wrap="truncate">
-          {fit(r.key, keyW, true)} {count(r.count).padStart(countW)} {pct(r.share).padStart(shareW)} <Text color="cyan">{bar(r.share, barW).filled}</Text>
+          {fit(r.key, keyW, true)} {count(r.count).padStart(countW)} {pct(r.share).padStart(shareW)}{' '}
+          <Text color="cyan">{bar(r.share, barW).filled}</Text>
         </Text>
       ))}
     </Box>
@@ -40,7 +41,16 @@ export function Breakdowns({snapshot, panel, width, all}: {snapshot: Snapshot; p
       <Box>
         {PANELS.map((p, i) => (
           <Box key={p} marginLeft={i === 0 ? 0 : GAP}>
-            <Panel snapshot={snapshot} panel={p} width={width} title={<Text bold inverse={p === panel}>{p === panel ? `▸ ${TITLES[p]}` : TITLES[p]}</Text>} />
+            <Panel
+              snapshot={snapshot}
+              panel={p}
+              width={width}
+              title={
+                <Text bold inverse={p === panel}>
+                  {p === panel ? `▸ ${TITLES[p]}` : TITLES[p]}
+                </Text>
+              }
+            />
           </Box>
         ))}
       </Box>
@@ -51,7 +61,13 @@ export function Breakdowns({snapshot, panel, width, all}: {snapshot: Snapshot; p
       {PANELS.map((p, i) => (
         <Text key={p}>
           {i > 0 ? ' │ ' : ''}
-          {p === panel ? <Text bold inverse>{TITLES[p]}</Text> : <Text dimColor>{TITLES[p]}</Text>}
+          {p === panel ? (
+            <Text bold inverse>
+              {TITLES[p]}
+            </Text>
+          ) : (
+            <Text dimColor>{TITLES[p]}</Text>
+          )}
         </Text>
       ))}
     </Text>

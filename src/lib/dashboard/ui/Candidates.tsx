@@ -36,10 +36,23 @@ export function CandidatePanel({candidates, width, maxRows}: Props) {
   return (
     <Box flexDirection="column" width={width}>
       <Text bold>Candidates and vote share</Text>
-      <Text dimColor>{[cell('id', idW), cell('candidate_name', nameW), cell('party', partyW), cell('votes', votesW, true), cell('share', barW + 1 + shareW)].join(' ')}</Text>
+      <Text dimColor>
+        {[
+          cell('id', idW),
+          cell('candidate_name', nameW),
+          cell('party', partyW),
+          cell('votes', votesW, true),
+          cell('share', barW + 1 + shareW),
+        ].join(' ')}
+      </Text>
       {shown.map((c) => (
         <Text key={c.candidate_id} wrap="truncate">
-          {[cell(c.candidate_id, idW), cell(c.candidate_name, nameW), cell(c.party_affiliation, partyW), cell(count(c.total_votes), votesW, true)].join(' ')}{' '}
+          {[
+            cell(c.candidate_id, idW),
+            cell(c.candidate_name, nameW),
+            cell(c.party_affiliation, partyW),
+            cell(count(c.total_votes), votesW, true),
+          ].join(' ')}{' '}
           <Bar share={c.share} width={barW} colour={colours.get(c.candidate_id)!} /> {cell(pct(c.share), shareW, true)}
         </Text>
       ))}
@@ -60,7 +73,8 @@ export function ShareBars({candidates, width, maxRows}: Props) {
       <Text dimColor>{cell('candidate', nameW)}</Text>
       {shown.map((c) => (
         <Text key={c.candidate_id} wrap="truncate">
-          {cell(c.candidate_name, nameW)} <Bar share={c.share} width={barW} colour={colours.get(c.candidate_id)!} /> {cell(count(c.total_votes), votesW, true)} {cell(pct(c.share), shareW, true)}
+          {cell(c.candidate_name, nameW)} <Bar share={c.share} width={barW} colour={colours.get(c.candidate_id)!} />{' '}
+          {cell(count(c.total_votes), votesW, true)} {cell(pct(c.share), shareW, true)}
         </Text>
       ))}
       <More hidden={candidates.length - shown.length} />
@@ -75,10 +89,22 @@ export function CandidateTable({candidates, width, maxRows}: Props) {
   return (
     <Box flexDirection="column" width={width}>
       <Text bold>Candidates</Text>
-      <Text dimColor>{[cell('candidate_id', idW), cell('candidate_name', nameW), cell('party_affiliation', partyW), cell('total_votes', votesW, true)].join(' ')}</Text>
+      <Text dimColor>
+        {[
+          cell('candidate_id', idW),
+          cell('candidate_name', nameW),
+          cell('party_affiliation', partyW),
+          cell('total_votes', votesW, true),
+        ].join(' ')}
+      </Text>
       {shown.map((c) => (
         <Text key={c.candidate_id} wrap="truncate">
-          {[cell(c.candidate_id, idW), cell(c.candidate_name, nameW), cell(c.party_affiliation, partyW), cell(count(c.total_votes), votesW, true)].join(' ')}
+          {[
+            cell(c.candidate_id, idW),
+            cell(c.candidate_name, nameW),
+            cell(c.party_affiliation, partyW),
+            cell(count(c.total_votes), votesW, true),
+          ].join(' ')}
         </Text>
       ))}
     </Box>

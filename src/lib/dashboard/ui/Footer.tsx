@@ -5,9 +5,10 @@ import type {Health as HealthData} from '../types.js'
 
 export function Health({health, counted}: {health: HealthData; counted: number}) {
   const lagColour = health.lag === null ? undefined : health.lag > 10_000 ? 'red' : health.lag > 1000 ? 'yellow' : 'green'
+  const latency = `latency ${ms(health.latencyMs.latest)} (p99 ${ms(health.latencyMs.p99)})`
   return (
     <Text wrap="truncate">
-      <Text bold>Pipeline</Text> counted {count(counted)} · {rate(health.votesPerSecond)} votes/s · latency {ms(health.latencyMs.latest)} (p99 {ms(health.latencyMs.p99)}) · lag{' '}
+      <Text bold>Pipeline</Text> counted {count(counted)} · {rate(health.votesPerSecond)} votes/s · {latency} · lag{' '}
       <Text color={lagColour}>{count(health.lag)}</Text>
     </Text>
   )

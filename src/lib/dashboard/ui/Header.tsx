@@ -26,12 +26,13 @@ export function Header({snapshot, intervalSec, columns}: {snapshot: Snapshot; in
       <Box justifyContent="space-between">
         <Box flexShrink={1}>
           <Text wrap="truncate">
-            <Text bold>Election dashboard</Text> · refreshed {clock(snapshot.refreshedAt)} · {intervalSec === 0 ? 'push' : `every ${intervalSec} s`}
+            <Text bold>Election dashboard</Text> · refreshed {clock(snapshot.refreshedAt)} ·{' '}
+            {intervalSec === 0 ? 'push' : `every ${intervalSec} s`}
           </Text>
         </Box>
         <Box flexShrink={0} marginLeft={1}>
           <Text>
-            <Link name="Kafka" state={kafka} short={columns < 100} />  <Link name="Postgres" state={postgres} short={columns < 100} />
+            <Link name="Kafka" state={kafka} short={columns < 100} /> <Link name="Postgres" state={postgres} short={columns < 100} />
           </Text>
         </Box>
       </Box>
@@ -47,8 +48,8 @@ export function Header({snapshot, intervalSec, columns}: {snapshot: Snapshot; in
 export function Totals({totals}: {totals: Snapshot['totals']}) {
   return (
     <Text wrap="truncate">
-      Voters <Text bold>{count(totals.voters)}</Text>   Candidates <Text bold>{count(totals.candidates)}</Text>   Votes cast <Text bold>{count(totals.votes)}</Text>   Turnout{' '}
-      <Text bold>{pct(totals.turnoutPct)}</Text>
+      Voters <Text bold>{count(totals.voters)}</Text> Candidates <Text bold>{count(totals.candidates)}</Text> Votes cast{' '}
+      <Text bold>{count(totals.votes)}</Text> Turnout <Text bold>{pct(totals.turnoutPct)}</Text>
     </Text>
   )
 }

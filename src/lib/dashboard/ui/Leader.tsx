@@ -12,11 +12,18 @@ export function Leader({leader, columns}: {leader: LeaderData | null; columns: n
       </Box>
     )
   }
-  const lead = leader.lead > 0 ? `lead ${count(leader.lead)}${leader.runner_up ? ` over ${leader.runner_up}` : ''}` : `tied${leader.runner_up ? ` with ${leader.runner_up}` : ''}`
+  const lead =
+    leader.lead > 0
+      ? `lead ${count(leader.lead)}${leader.runner_up ? ` over ${leader.runner_up}` : ''}`
+      : `tied${leader.runner_up ? ` with ${leader.runner_up}` : ''}`
   return (
     <Box flexDirection="column" width={columns}>
       <Text wrap="truncate">
-        Leading <Text bold color="green">{leader.candidate_name}</Text> ({leader.party_affiliation}) · <Text bold>{count(leader.total_votes)}</Text> votes · {pct(leader.share)} · {lead}
+        Leading{' '}
+        <Text bold color="green">
+          {leader.candidate_name}
+        </Text>{' '}
+        ({leader.party_affiliation}) · <Text bold>{count(leader.total_votes)}</Text> votes · {pct(leader.share)} · {lead}
       </Text>
       <Text dimColor wrap="truncate">
         Photo {leader.photo_url ?? '-'}

@@ -24,7 +24,17 @@ export const PUSH_POLL_MS = 2000
  * otherwise a render every `interval` seconds; `r` renders and polls at once. `clock` times
  * both (a fake one in tests).
  */
-export function LiveDashboard({source, initialInterval, onQuit, clock = systemClock}: {source: SnapshotSource; initialInterval: number; onQuit: () => void; clock?: Clock}) {
+export function LiveDashboard({
+  source,
+  initialInterval,
+  onQuit,
+  clock = systemClock,
+}: {
+  source: SnapshotSource
+  initialInterval: number
+  onQuit: () => void
+  clock?: Clock
+}) {
   const [intervalSec, setIntervalSec] = useState(initialInterval)
   const [snapshot, setSnapshot] = useState(() => source.snapshot())
   const update = useCallback(() => setSnapshot(source.snapshot()), [source])

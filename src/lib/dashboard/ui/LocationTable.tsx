@@ -17,13 +17,28 @@ export function LocationTable({locations, view, width}: {locations: LocationRow[
   return (
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate">
-        Turnout by location <Text dimColor>· page {page + 1}/{pages} · {view.pageSize}/page</Text>
+        Turnout by location{' '}
+        <Text dimColor>
+          · page {page + 1}/{pages} · {view.pageSize}/page
+        </Text>
       </Text>
-      <Text dimColor>{[head('state', 'state', stateW), head('count', 'count', countW, true), head('share', 'share', shareW, true), head('updated', 'updated_at', updatedW, true)].join(' ')}</Text>
+      <Text dimColor>
+        {[
+          head('state', 'state', stateW),
+          head('count', 'count', countW, true),
+          head('share', 'share', shareW, true),
+          head('updated', 'updated_at', updatedW, true),
+        ].join(' ')}
+      </Text>
       {rows.length === 0 && <Text dimColor>no turnout yet</Text>}
       {rows.map((l) => (
         <Text key={l.state} wrap="truncate">
-          {[cell(l.state, stateW), cell(count(l.count), countW, true), cell(pct(l.share), shareW, true), cell(clock(l.updated_at), updatedW, true)].join(' ')}
+          {[
+            cell(l.state, stateW),
+            cell(count(l.count), countW, true),
+            cell(pct(l.share), shareW, true),
+            cell(clock(l.updated_at), updatedW, true),
+          ].join(' ')}
         </Text>
       ))}
     </Box>

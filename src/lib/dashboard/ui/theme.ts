@@ -15,6 +15,6 @@ export function linkColour(state: LinkState): string {
 }
 
 export function bar(share: number, width: number): {filled: string; empty: string} {
-  const n = Math.max(0, Math.min(width, Math.round((Number.isFinite(share) ? share : 0) / 100 * width)))
+  const n = Math.max(0, Math.min(width, Math.round(((Number.isFinite(share) ? share : 0) / 100) * width)))
   return {filled: '█'.repeat(n), empty: '░'.repeat(width - n)}
 }
