@@ -1,4 +1,4 @@
-import type {Admin, Kafka, Producer} from 'kafkajs'
+import type {Admin, Kafka, Offsets, Producer, Transaction} from 'kafkajs'
 
 import {anyCause} from './causes.js'
 
@@ -30,9 +30,15 @@ export interface OwnershipConfirmations {
 export interface AcquiredProducer {
   producer: Producer
   /**
-   * The group's committed offset of the partition, read when the producer was initialised,
-   * after the initialisation fenced any earlier owner: it includes everything that owner
-   * committed. Records below it are done and must be skipped.
+   * The group's committed offset of the partition: read when the producer was initialised,
+   * after the initialisation fenced any earlier owner (so it includes everything that owner
+   * committed), then advanced by every transaction this producer commits with offsets of the
+   * partition. Records below it are done and must be skipped. Read it afresh for every chunk.
+   *
+   * The second part matters: right after a commit the group may still report the previous
+   * offset (the commit's markers are written after EndTxn answers, and kafkajs' OffsetFetch
+   * cannot ask for stable offsets), so a rebalance just after a commit makes kafkajs fetch
+   * the committed chunk again. Only this floor keeps it from being published twice.
    */
   committedOffset: bigint
 }
@@ -45,6 +51,7 @@ export interface AcquiredProducer {
  * initialise that partition's producer again until the group has confirmed its ownership
  * (a new join, or a successful heartbeat of its generation); until then `acquire` throws
  * FencedError and the chunk is abandoned, to be fetched again by whoever owns it.
+ * Each producer's floor (AcquiredProducer.committedOffset) moves with its own commits.
  */
 export class PartitionProducers {
   private readonly producers = new Map<number, Promise<AcquiredProducer>>()
@@ -87,11 +94,40 @@ export class PartitionProducers {
       await (await producer.transaction()).abort()
       const [offsets] = await this.admin.fetchOffsets({groupId: this.group, topics: [this.topic]})
       const committed = offsets?.partitions.find((p) => p.partition === partition)?.offset
-      return {producer, committedOffset: committed !== undefined && Number(committed) >= 0 ? BigInt(committed) : 0n}
+      const acquired: AcquiredProducer = {producer, committedOffset: committed !== undefined && Number(committed) >= 0 ? BigInt(committed) : 0n}
+      acquired.producer = this.advancingOnCommit(producer, partition, acquired)
+      return acquired
     } catch (error) {
       await producer.disconnect().catch(() => {})
       throw error
     }
+  }
+
+  /**
+   * The producer, whose transactions move `acquired.committedOffset` to the partition's offset
+   * they sent (sendOffsets for this group) once they commit. A commit that fails on the
+   * client but succeeded on the broker is covered too: the producer is then discarded, and
+   * the next one's initialisation waits for that transaction to complete before the offset is read.
+   */
+  private advancingOnCommit(producer: Producer, partition: number, acquired: AcquiredProducer): Producer {
+    const offsetOf = ({consumerGroupId, topics}: Offsets & {consumerGroupId: string}) =>
+      consumerGroupId === this.group ? topics.find((t) => t.topic === this.topic)?.partitions.find((p) => p.partition === partition)?.offset : undefined
+    const tracked = (transaction: Transaction): Transaction => {
+      let sent: bigint | undefined
+      return {
+        ...transaction,
+        sendOffsets: async (offsets) => {
+          await transaction.sendOffsets(offsets)
+          const offset = offsetOf(offsets)
+          if (offset !== undefined) sent = BigInt(offset)
+        },
+        commit: async () => {
+          await transaction.commit()
+          if (sent !== undefined && sent > acquired.committedOffset) acquired.committedOffset = sent
+        },
+      }
+    }
+    return {...producer, transaction: async () => tracked(await producer.transaction())}
   }
 
   /**
