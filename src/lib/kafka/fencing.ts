@@ -94,7 +94,10 @@ export class PartitionProducers {
       await (await producer.transaction()).abort()
       const [offsets] = await this.admin.fetchOffsets({groupId: this.group, topics: [this.topic]})
       const committed = offsets?.partitions.find((p) => p.partition === partition)?.offset
-      const acquired: AcquiredProducer = {producer, committedOffset: committed !== undefined && Number(committed) >= 0 ? BigInt(committed) : 0n}
+      const acquired: AcquiredProducer = {
+        producer,
+        committedOffset: committed !== undefined && Number(committed) >= 0 ? BigInt(committed) : 0n,
+      }
       acquired.producer = this.advancingOnCommit(producer, partition, acquired)
       return acquired
     } catch (error) {
@@ -111,7 +114,9 @@ export class PartitionProducers {
    */
   private advancingOnCommit(producer: Producer, partition: number, acquired: AcquiredProducer): Producer {
     const offsetOf = ({consumerGroupId, topics}: Offsets & {consumerGroupId: string}) =>
-      consumerGroupId === this.group ? topics.find((t) => t.topic === this.topic)?.partitions.find((p) => p.partition === partition)?.offset : undefined
+      consumerGroupId === this.group
+        ? topics.find((t) => t.topic === this.topic)?.partitions.find((p) => p.partition === partition)?.offset
+        : undefined
     const tracked = (transaction: Transaction): Transaction => {
       let sent: bigint | undefined
       return {

@@ -14,7 +14,7 @@ import {freshEnv, type TestEnv} from '../../helpers/services.js'
  * again, and only the floor keeps it from being published twice (seen: 50 voters twice on
  * votes_topic after the zombie scenario under load).
  */
-describe('kafka: the floor of a partition\'s transactional producer', function () {
+describe("kafka: the floor of a partition's transactional producer", function () {
   this.timeout(120_000)
   let t: TestEnv
   let kafka: Kafka
@@ -70,12 +70,15 @@ describe('kafka: the floor of a partition\'s transactional producer', function (
     const m = member()
     const {producer, committedOffset} = await m.acquire(0)
     const transaction = await producer.transaction()
-    await transaction.sendOffsets({consumerGroupId: group, topics: [{topic, partitions: [{partition: 0, offset: String(committedOffset + 100n)}]}]})
+    await transaction.sendOffsets({
+      consumerGroupId: group,
+      topics: [{topic, partitions: [{partition: 0, offset: String(committedOffset + 100n)}]}],
+    })
     await transaction.abort()
     assert.equal((await m.acquire(0)).committedOffset, committedOffset)
   })
 
-  it('a new owner\'s floor holds what the previous owner committed just before (its initialisation waits for that commit)', async () => {
+  it("a new owner's floor holds what the previous owner committed just before (its initialisation waits for that commit)", async () => {
     let previous = member()
     let next = Number((await previous.acquire(0)).committedOffset)
     for (let i = 0; i < 10; i++) {
