@@ -27,30 +27,24 @@ export class MemberMetrics {
   /** Partitions with a lag series, so that those another member took over can be dropped. */
   private readonly lagSeries = new Map<string, {topic: string; partition: string}>()
 
+  /** A counter in this process's registry (every metric of a member is declared this way). */
+  protected counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+    return new Counter({name, help, labelNames, registers: [this.registry]})
+  }
+
   constructor(readonly registry: Registry = new Registry()) {
     const registers = [registry]
-    this.deadLetters = new Counter({
-      name: 'election_dead_letters_total',
-      help: 'Records sent to the dead-letter topic, by reason category.',
-      labelNames: ['reason'],
-      registers,
-    })
-    this.retries = new Counter({
-      name: 'election_retries_total',
-      help: 'Retries after a failure: a Postgres statement (withRetry) or a whole vote chunk (Kafka).',
-      labelNames: ['system'],
-      registers,
-    })
-    this.groupJoins = new Counter({
-      name: 'election_consumer_group_joins_total',
-      help: 'Consumer group joins: the first one, then one per rebalance.',
-      registers,
-    })
-    this.consumerCrashes = new Counter({
-      name: 'election_consumer_crashes_total',
-      help: 'Consumer crashes (the member rejoins unless the error is fatal).',
-      registers,
-    })
+    this.deadLetters = this.counter('election_dead_letters_total', 'Records sent to the dead-letter topic, by reason category.', ['reason'])
+    this.retries = this.counter(
+      'election_retries_total',
+      'Retries after a failure: a Postgres statement or a whole chunk (the one retry policy, src/lib/retry.ts).',
+      ['system'],
+    )
+    this.groupJoins = this.counter('election_consumer_group_joins_total', 'Consumer group joins: the first one, then one per rebalance.')
+    this.consumerCrashes = this.counter(
+      'election_consumer_crashes_total',
+      'Consumer crashes (the member rejoins unless the error is fatal).',
+    )
     this.lag = new Gauge({
       name: 'election_consumer_lag',
       help: "Records behind the partition's high watermark after the last batch fetched.",
@@ -102,19 +96,16 @@ export class VoteMetrics extends MemberMetrics {
 
   constructor(registry?: Registry) {
     super(registry)
-    const registers = [this.registry]
-    this.votesCast = new Counter({
-      name: 'election_votes_cast_total',
-      help: 'Votes published to votes_topic (a stored vote republished after a crash counts again).',
-      registers,
-    })
-    this.votesNew = new Counter({name: 'election_votes_new_total', help: 'Votes stored in Postgres for the first time.', registers})
-    this.transactions = new Counter({
-      name: 'election_kafka_transactions_total',
-      help: 'Kafka transactions of vote chunks, by outcome (aborted: the chunk is done again).',
-      labelNames: ['outcome'],
-      registers,
-    })
+    this.votesCast = this.counter(
+      'election_votes_cast_total',
+      'Votes published to votes_topic (a stored vote republished after a crash counts again).',
+    )
+    this.votesNew = this.counter('election_votes_new_total', 'Votes stored in Postgres for the first time.')
+    this.transactions = this.counter(
+      'election_kafka_transactions_total',
+      'Kafka transactions of vote chunks, by outcome (aborted: the chunk is done again).',
+      ['outcome'],
+    )
     for (const outcome of ['committed', 'aborted']) this.transactions.inc({outcome}, 0)
   }
 
@@ -136,18 +127,10 @@ export class AggregateMetrics extends MemberMetrics {
   constructor(registry?: Registry) {
     super(registry)
     const registers = [this.registry]
-    this.consumed = new Counter({name: 'election_votes_consumed_total', help: 'Records read from votes_topic.', registers})
-    this.counted = new Counter({name: 'election_votes_counted_total', help: 'Votes counted into the totals (each vote once).', registers})
-    this.duplicates = new Counter({
-      name: 'election_votes_duplicate_total',
-      help: 'Votes seen again and not counted (already counted).',
-      registers,
-    })
-    this.published = new Counter({
-      name: 'election_totals_published_total',
-      help: 'Absolute totals published to the aggregate topics.',
-      registers,
-    })
+    this.consumed = this.counter('election_votes_consumed_total', 'Records read from votes_topic.')
+    this.counted = this.counter('election_votes_counted_total', 'Votes counted into the totals (each vote once).')
+    this.duplicates = this.counter('election_votes_duplicate_total', 'Votes seen again and not counted (already counted).')
+    this.published = this.counter('election_totals_published_total', 'Absolute totals published to the aggregate topics.')
     this.latency = new Histogram({
       name: 'election_vote_latency_seconds',
       help: "From a vote's voting_time to the acknowledged publication of its totals.",
