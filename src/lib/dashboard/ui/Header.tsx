@@ -4,6 +4,10 @@ import {clock, count, pct} from '../format.js'
 import type {LinkState, Snapshot} from '../types.js'
 import {linkColour} from './theme.js'
 
+// Spaces between items as strings: JSX text keeps single spaces only (Prettier collapses runs), and Ink prints every space.
+const GAP = '  '
+const WIDE_GAP = '   '
+
 const SHORT: Record<LinkState['status'], string> = {connected: 'up', connecting: 'connecting', unreachable: 'down', error: 'error'}
 
 function Link({name, state, short}: {name: string; state: LinkState; short: boolean}) {
@@ -32,7 +36,9 @@ export function Header({snapshot, intervalSec, columns}: {snapshot: Snapshot; in
         </Box>
         <Box flexShrink={0} marginLeft={1}>
           <Text>
-            <Link name="Kafka" state={kafka} short={columns < 100} /> <Link name="Postgres" state={postgres} short={columns < 100} />
+            <Link name="Kafka" state={kafka} short={columns < 100} />
+            {GAP}
+            <Link name="Postgres" state={postgres} short={columns < 100} />
           </Text>
         </Box>
       </Box>
@@ -48,8 +54,10 @@ export function Header({snapshot, intervalSec, columns}: {snapshot: Snapshot; in
 export function Totals({totals}: {totals: Snapshot['totals']}) {
   return (
     <Text wrap="truncate">
-      Voters <Text bold>{count(totals.voters)}</Text> Candidates <Text bold>{count(totals.candidates)}</Text> Votes cast{' '}
-      <Text bold>{count(totals.votes)}</Text> Turnout <Text bold>{pct(totals.turnoutPct)}</Text>
+      Voters <Text bold>{count(totals.voters)}</Text>
+      {WIDE_GAP}Candidates <Text bold>{count(totals.candidates)}</Text>
+      {WIDE_GAP}Votes cast <Text bold>{count(totals.votes)}</Text>
+      {WIDE_GAP}Turnout <Text bold>{pct(totals.turnoutPct)}</Text>
     </Text>
   )
 }
