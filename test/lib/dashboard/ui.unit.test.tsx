@@ -8,7 +8,7 @@ import {Dashboard} from '../../../src/lib/dashboard/ui/Dashboard.js'
 import {LiveDashboard, MIN_RENDER_GAP_MS, PUSH_POLL_MS, type SnapshotSource} from '../../../src/lib/dashboard/ui/Live.js'
 import type {Snapshot} from '../../../src/lib/dashboard/types.js'
 import {FakeClock} from '../../helpers/clock.js'
-import {CANDIDATES, delay, emptySnapshot, eventually, fixtureSnapshot, fixtureState, KEYS, NOW, plain} from './fixtures.js'
+import {CANDIDATES, delay, emptySnapshot, eventually, fixtureSnapshot, fixtureState, KEYS, NOW, plain, STATES} from './fixtures.js'
 
 type Rendered = ReturnType<typeof render>
 
@@ -28,22 +28,8 @@ const lines = (r: Rendered) => frame(r).split('\n')
 
 /** The location rows currently shown: lines that start with one of the fixture's states. */
 function locationOrder(r: Rendered): string[] {
-  const states = [
-    'Kent',
-    'Avon',
-    'Lancashire',
-    'Bedford',
-    'Dorset',
-    'Cornwall',
-    'Essex',
-    'Hampshire',
-    'Fife',
-    'Gwent',
-    'Isle of Wight',
-    'Jersey',
-  ]
   return lines(r)
-    .map((l) => states.find((s) => l.startsWith(`${s} `)))
+    .map((l) => STATES.find((s) => l.startsWith(`${s} `)))
     .filter((s): s is string => Boolean(s))
 }
 
