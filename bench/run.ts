@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     // 4. aggregate drains the backlog from 3a. Offsets on votes_topic include transaction
     // markers, so the sampled rate is scaled by votes consumed per offset.
     await step(`aggregate (backlog of ${results.vote?.count ?? '?'} votes)`, async () => {
-      const s = sampler(names.groups.aggregate, names.votes, 250, 'vote offsets committed')
+      const s = sampler(names.groups.aggregate, names.votes, 250, 'votes_topic offsets committed by the aggregator')
       await s.start()
       const r = await runCli<{consumed: number; votesPerSecond: number}>(['aggregate', '--exit-when-idle', config.idle], env).finally(() =>
         s.stop(),
