@@ -3,6 +3,7 @@ import {Flags, ux} from '@oclif/core'
 import {BaseCommand} from '../lib/base-command.js'
 import {DEMO_NAMESPACE} from '../lib/demo/index.js'
 import {runDemo} from '../lib/demo/run.js'
+import {assertLocale, DEFAULT_LOCALE} from '../lib/generate/locale.js'
 import type {VerifyResult} from '../lib/verify/index.js'
 export interface DemoResult {
   voters: number
@@ -23,6 +24,10 @@ final snapshot and the verify result.`
       description: 'In CI: run to completion, machine-readable verify result',
       command: '<%= config.bin %> <%= command.id %> --voters 2000 --rate 1000 --json',
     },
+    {
+      description: 'A US election: the dashboard shows who leads each state on a tile map',
+      command: '<%= config.bin %> <%= command.id %> --locale en_US',
+    },
     {description: 'On secured local services (SASL_SSL Kafka, TLS-only Postgres)', command: '<%= config.bin %> <%= command.id %> --secure'},
   ]
 
@@ -31,6 +36,10 @@ final snapshot and the verify result.`
     rate: Flags.integer({summary: 'Votes per second.', default: 500, min: 1}),
     seed: Flags.integer({summary: 'Seed for candidates, voters and preferences.', default: 42, min: 0}),
     candidates: Flags.integer({summary: 'Number of candidates.', default: 3, min: 1, max: 20}),
+    locale: Flags.string({
+      summary: 'Faker locale of candidates and voters (en_US: the dashboard adds a map of the states).',
+      default: DEFAULT_LOCALE,
+    }),
     secure: Flags.boolean({
       summary: 'Start the local services secured, as `services up --secure` does (Kafka over SASL_SSL, Postgres over TLS).',
       default: false,
@@ -38,6 +47,7 @@ final snapshot and the verify result.`
   }
 
   async run(): Promise<DemoResult> {
+    assertLocale(this.flags.locale) // before any service starts
     const spin = !this.jsonEnabled()
     const {voters, verify, databaseUrl} = await runDemo(
       {
@@ -47,6 +57,7 @@ final snapshot and the verify result.`
         rate: this.flags.rate,
         seed: this.flags.seed,
         candidates: this.flags.candidates,
+        locale: this.flags.locale,
         interactive: Boolean(process.stdout.isTTY && process.stdin.isTTY) && !this.jsonEnabled(),
         snapshot: !this.jsonEnabled(),
       },

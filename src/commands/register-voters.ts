@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress'
 import {BaseCommand} from '../lib/base-command.js'
 import {DEFAULT_LOCALE} from '../lib/generate/locale.js'
 import {registerVoters, type RegisterResult} from '../lib/generate/register.js'
-import {fakerFor} from '../lib/generate/locale.js'
+import {assertLocale} from '../lib/generate/locale.js'
 import {seedFlag} from '../lib/flags.js'
 import type {TopicNames} from '../lib/kafka/topics.js'
 
@@ -32,7 +32,7 @@ Streams in batches (never holds all voters in memory); re-running registers only
   static topicsNeeded = (topics: TopicNames) => [topics.voters]
 
   async run(): Promise<RegisterResult> {
-    fakerFor(this.flags.locale, 0) // validates the locale before anything is written
+    assertLocale(this.flags.locale) // before anything is written
     const pool = await this.openPool()
     const {kafka} = await this.openKafka()
     const bar =

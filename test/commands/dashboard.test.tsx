@@ -42,6 +42,10 @@ describe('election dashboard (CLI)', () => {
       {kind: 'age', key: '18-24', value: {age_band: '18-24', count: 2, updated_at: new Date().toISOString()}},
       {kind: 'party', key: 'Red', value: {party_affiliation: 'Red', total_votes: 2, updated_at: new Date().toISOString()}},
       {kind: 'party', key: 'Blue', value: {party_affiliation: 'Blue', total_votes: 1, updated_at: new Date().toISOString()}},
+      {kind: 'location_candidate', key: 'Kent|a', value: {...candidate('a', 'Ann', 'Red', 2), state: 'Kent'}},
+      {kind: 'location_candidate', key: 'Fife|b', value: {...candidate('b', 'Ben', 'Blue', 1), state: 'Fife'}},
+      {kind: 'location_candidate', key: 'Fife|a', value: {...candidate('a', 'Ann', 'Red', 1), state: 'Fife'}},
+      {kind: 'location_candidate', key: 'Fife|a', value: null},
     ])
     // That --once stops at the end of the topics, not at an idle timeout, is test/lib/dashboard/snapshot.test.tsx's.
     const {code, json, stderr} = await runJson<Snapshot>(['dashboard', '--once'], t.env)
@@ -71,6 +75,11 @@ describe('election dashboard (CLI)', () => {
         ['Fife', 1, 33.33],
       ],
     )
+    // Turnout per region from Postgres' registrations (2 voters each in Kent and Fife); the tombstone removed Ann from Fife.
+    assert.deepEqual(json.regions, [
+      {state: 'Kent', leader: 'Ann', leaderId: 'a', leaderShare: 100, margin: 100, counted: 2, turnoutPct: 100},
+      {state: 'Fife', leader: 'Ben', leaderId: 'b', leaderShare: 100, margin: 100, counted: 1, turnoutPct: 50},
+    ])
     assert.deepEqual(json.gender, [{gender: 'female', count: 3, share: 100}])
     assert.deepEqual(
       json.age.map((a) => a.age_band),

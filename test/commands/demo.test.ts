@@ -7,6 +7,7 @@ import path from 'node:path'
 import pg from 'pg'
 
 import type {DemoResult} from '../../src/commands/demo.js'
+import {STATE_CODES} from '../../src/lib/dashboard/us-tiles.js'
 import {DEMO_DATABASE} from '../../src/lib/demo/index.js'
 import {runJson} from '../helpers/cli.js'
 import {baseSettings} from '../helpers/services.js'
@@ -29,8 +30,15 @@ describe('election demo (no TTY)', () => {
     await client.end()
   })
 
-  it('--voters 300 --rate 300 runs the whole pipeline to completion and verifies exactly', async () => {
-    const {code, json, stderr} = await runJson<DemoResult>(['demo', '--voters', '300', '--rate', '300'], env, 300_000)
+  it('refuses an unknown --locale in one line (exit 2) before it starts anything', async () => {
+    const {code, json} = await runJson<{error: {message: string}}>(['demo', '--locale', 'xx_YY'], env)
+    assert.equal(code, 2)
+    assert.match(json.error.message, /--locale: unknown locale "xx_YY"/)
+    assert.ok(!existsSync(path.join(home, 'demo')), 'no demo folder: nothing started')
+  })
+
+  it('--voters 300 --rate 300 --locale en_US runs the whole pipeline to completion and verifies exactly', async () => {
+    const {code, json, stderr} = await runJson<DemoResult>(['demo', '--voters', '300', '--rate', '300', '--locale', 'en_US'], env, 300_000)
     assert.equal(code, 0, stderr)
     assert.equal(json.voters, 300)
     assert.deepEqual(json.verify.differences, [])
@@ -38,6 +46,19 @@ describe('election demo (no TTY)', () => {
     assert.equal(json.verify.votes, 300, 'every registered voter voted')
     assert.equal(json.verify.publishedCandidateTotal, 300, 'the aggregates count every vote once')
     for (const [dimension, d] of Object.entries(json.verify.dimensions)) assert.equal(d.publishedTotal, 300, `${dimension} totals`)
+    assert.ok(json.verify.dimensions.location_candidate.keys > json.verify.dimensions.location.keys, 'per region and candidate')
+    const demoUrl = new URL((await baseSettings()).postgres.url)
+    demoUrl.pathname = `/${DEMO_DATABASE}`
+    const states = new pg.Pool({connectionString: demoUrl.toString()})
+    try {
+      const {rows} = await states.query<{state: string}>('SELECT DISTINCT address_state AS state FROM voters')
+      assert.ok(
+        rows.length > 20 && rows.every((r) => r.state in STATE_CODES),
+        `en_US voters live in US states: ${rows.map((r) => r.state).join(', ')}`,
+      )
+    } finally {
+      await states.end()
+    }
     for (const stage of ['vote', 'aggregate'])
       assert.ok(existsSync(path.join(home, 'demo', `${stage}.log`)), `${stage}.log in the state folder`)
   })

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 
+import {AGGREGATE_TOPICS, BASE_TOPICS} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {assertCleanError} from '../helpers/pipeline.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
@@ -18,7 +19,7 @@ describe('--namespace beside ELECTION_NAMESPACE', () => {
       ELECTION_NAMESPACE: `${t.namespace}env.`,
     })
     assert.equal(code, 0, stderr)
-    assert.equal(json.createdTopics.length, 9)
+    assert.equal(json.createdTopics.length, Object.keys(BASE_TOPICS).length + Object.keys(AGGREGATE_TOPICS).length)
     for (const topic of json.createdTopics) assert.ok(topic.startsWith(flagged), topic)
   })
 

@@ -31,7 +31,7 @@ describe('election verify', () => {
     assert.equal(json.votes, 200)
     assert.equal(json.publishedCandidateTotal, 200)
     assert.deepEqual(json.differences, [])
-    assert.deepEqual(Object.keys(json.dimensions).sort(), ['age', 'candidate', 'gender', 'location', 'party'])
+    assert.deepEqual(Object.keys(json.dimensions).sort(), ['age', 'candidate', 'gender', 'location', 'location_candidate', 'party'])
     for (const [dimension, d] of Object.entries(json.dimensions)) {
       assert.equal(d.expectedTotal, 200, dimension)
       assert.equal(d.publishedTotal, 200, dimension)
@@ -39,11 +39,13 @@ describe('election verify', () => {
     }
     assert.equal(json.dimensions.candidate.keys, 3)
     assert.equal(json.dimensions.party.keys, 3)
+    assert.ok(json.dimensions.location_candidate.keys > json.dimensions.location.keys, 'several candidates per region')
   })
 
   it('without --json: a table on stdout and OK on stderr', async () => {
     const result = await ok(t, 'verify')
-    for (const dimension of ['candidate', 'location', 'gender', 'age', 'party']) assert.match(result.stdout, new RegExp(dimension))
+    for (const dimension of ['candidate', 'location', 'gender', 'age', 'party', 'location_candidate'])
+      assert.match(result.stdout, new RegExp(dimension))
     assert.match(result.stderr, /OK: 200 votes/)
   })
 
@@ -83,6 +85,12 @@ describe('election verify', () => {
     assert.deepEqual(find('gender', 'nonbinary'), {dimension: 'gender', key: 'nonbinary', expected: 1, published: 0})
     assert.ok(find('party', candidate!.party_affiliation), 'the party total differs')
     assert.ok(find('age', '35-44'), 'the age band total differs')
+    assert.deepEqual(find('location_candidate', `Testshire|${candidate!.candidate_id}`), {
+      dimension: 'location_candidate',
+      key: `Testshire|${candidate!.candidate_id}`,
+      expected: 1,
+      published: 0,
+    })
 
     assert.equal(human.code, 1, human.stderr)
     assert.match(human.stderr, /aggregate values differ/)

@@ -68,7 +68,16 @@ describe('election dashboard in a real terminal (tmux) while votes flow', functi
     const {rows} = await pool.query<{candidate_name: string; n: number}>(
       'SELECT c.candidate_name, count(*)::int AS n FROM votes JOIN candidates c USING (candidate_id) GROUP BY 1 ORDER BY 2 DESC',
     )
+    // The region with the most votes (the region table's first row) and who leads it, from Postgres.
+    const {rows: regions} = await pool.query<{state: string; leader: string}>(
+      `WITH per AS (
+         SELECT v.address_state AS state, c.candidate_name AS name, count(*)::int AS n
+         FROM votes JOIN voters v USING (voter_id) JOIN candidates c USING (candidate_id) GROUP BY 1, 2
+       ), region AS (SELECT state, sum(n) AS total FROM per GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1)
+       SELECT per.state, per.name AS leader FROM per JOIN region USING (state) ORDER BY per.n DESC, per.name LIMIT 1`,
+    )
     await pool.end()
+    const topRegion = regions[0]!
     const leader = rows[0]!
     const total = rows.reduce((sum, r) => sum + r.n, 0)
     assert.equal(total, 3000)
@@ -79,6 +88,11 @@ describe('election dashboard in a real terminal (tmux) while votes flow', functi
       return new RegExp(`Leading\\s+${leader.candidate_name}.*${count(leader.n)} votes`).test(text) ? text : undefined
     })
     assert.match(drawn, new RegExp(count(total)), `total ${total} on screen:\n${drawn}`)
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    const regionRow = new RegExp(`^${escape(topRegion.state)}\\s+${escape(topRegion.leader)}\\s`, 'm')
+    await until(`${topRegion.state}'s leader ${topRegion.leader} in the region table`, 30_000, () =>
+      regionRow.test(screen()) ? true : undefined,
+    )
 
     tmux('send-keys', '-t', session, 'q')
     await until('the dashboard to quit', 15_000, () => {

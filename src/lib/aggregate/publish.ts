@@ -2,13 +2,24 @@ import type {Message, Producer} from 'kafkajs'
 import type pg from 'pg'
 
 import type {TopicNames} from '../kafka/topics.js'
-import type {AgeTurnout, CandidateTotal, Dimension, GenderTurnout, LocationTurnout, PartyTotal} from '../election/totals.js'
+import {
+  splitLocationCandidateKey,
+  type AgeTurnout,
+  type CandidateTotal,
+  type Dimension,
+  type GenderTurnout,
+  type LocationCandidateTotal,
+  type LocationTurnout,
+  type PartyTotal,
+} from '../election/totals.js'
 import {readTotals, type DimensionKey, type TotalRow} from './store.js'
 
 /** Any constant: the lock that orders publications across aggregator processes. */
 const PUBLISH_LOCK = 0x656c6563
 
-function toRecord(row: TotalRow, updatedAt: string): CandidateTotal | LocationTurnout | GenderTurnout | AgeTurnout | PartyTotal {
+type AggregateRecord = CandidateTotal | LocationTurnout | GenderTurnout | AgeTurnout | PartyTotal | LocationCandidateTotal
+
+function toRecord(row: TotalRow, updatedAt: string): AggregateRecord {
   switch (row.dimension) {
     case 'candidate':
       return {
@@ -28,6 +39,14 @@ function toRecord(row: TotalRow, updatedAt: string): CandidateTotal | LocationTu
       return {age_band: row.key, count: row.total, updated_at: updatedAt}
     case 'party':
       return {party_affiliation: row.key, total_votes: row.total, updated_at: updatedAt}
+    case 'location_candidate':
+      return {
+        ...splitLocationCandidateKey(row.key),
+        candidate_name: row.candidate_name ?? '',
+        party_affiliation: row.party_affiliation ?? '',
+        total_votes: row.total,
+        updated_at: updatedAt,
+      }
   }
 }
 

@@ -3,7 +3,7 @@ import type pg from 'pg'
 import type {Rejection} from '../kafka/messages.js'
 import {ageBand} from '../election/age.js'
 import {isoTimeSql} from '../election/fields.js'
-import type {Dimension} from '../election/totals.js'
+import {candidateIdOfKeySql, locationCandidateKey, type Dimension} from '../election/totals.js'
 
 export interface CountedVote {
   voter_id: string
@@ -27,6 +27,7 @@ export function keysOf(vote: CountedVote): Array<[Dimension, string]> {
     ['gender', vote.gender],
     ['age', ageBand(vote.registered_age)],
     ['party', vote.party_affiliation],
+    ['location_candidate', locationCandidateKey(vote.state, vote.candidate_id)],
   ]
 }
 
@@ -165,7 +166,7 @@ export interface TotalRow {
   photo_url: string | null
 }
 
-/** Current totals (all, or only the given keys), with candidate details for the candidate dimension. */
+/** Current totals (all, or only the given keys), with candidate details for the dimensions that name a candidate. */
 export async function readTotals(client: pg.ClientBase | pg.Pool, keys?: DimensionKey[]): Promise<TotalRow[]> {
   const filter = keys ? `WHERE (t.dimension || chr(31) || t.key) = ANY($1::text[])` : ''
   const {rows} = await client.query<TotalRow>(
@@ -173,7 +174,10 @@ export async function readTotals(client: pg.ClientBase | pg.Pool, keys?: Dimensi
             to_char(t.last_voting_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_voting_time,
             c.candidate_name, c.party_affiliation, c.photo_url
      FROM aggregator_totals t
-     LEFT JOIN candidates c ON t.dimension = 'candidate' AND c.candidate_id = t.key
+     LEFT JOIN candidates c ON c.candidate_id = CASE t.dimension
+       WHEN 'candidate' THEN t.key
+       WHEN 'location_candidate' THEN ${candidateIdOfKeySql('t.key')}
+     END
      ${filter}`,
     keys ? [keys] : [],
   )

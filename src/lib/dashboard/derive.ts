@@ -1,8 +1,8 @@
 import {AGE_BANDS} from '../election/age.js'
-import type {CandidateTotal} from '../election/totals.js'
+import type {CandidateTotal, LocationCandidateTotal} from '../election/totals.js'
 import {share} from './format.js'
 import type {AggregateStore} from './store.js'
-import type {AgeRow, CandidateRow, GenderRow, Health, Leader, LinkState, LocationRow, PartyRow, Snapshot} from './types.js'
+import type {AgeRow, CandidateRow, GenderRow, Health, Leader, LinkState, LocationRow, PartyRow, RegionRow, Snapshot} from './types.js'
 
 export interface Counts {
   voters: number | null
@@ -13,13 +13,15 @@ export interface Counts {
 export interface DeriveInput {
   store: AggregateStore
   counts: Counts
+  /** Registered voters per region (Postgres); null until the first successful query. */
+  registered: ReadonlyMap<string, number> | null
   connection: {kafka: LinkState; postgres: LinkState}
   health: Health
   now: Date
 }
 
 /** Everything the views show, computed from the latest values; pure. */
-export function deriveSnapshot({store, counts, connection, health, now}: DeriveInput): Snapshot {
+export function deriveSnapshot({store, counts, registered, connection, health, now}: DeriveInput): Snapshot {
   const candidates = rankCandidates(store.candidate.values())
   const counted = store.counted()
   return {
@@ -31,6 +33,7 @@ export function deriveSnapshot({store, counts, connection, health, now}: DeriveI
     locations: withShares([...store.location.values()], (l) => l.count)
       .map(({state, count, share, updated_at}) => ({state, count, share, updated_at}) satisfies LocationRow)
       .sort((a, b) => b.count - a.count || a.state.localeCompare(b.state)),
+    regions: regionsOf(store.location_candidate.values(), registered),
     gender: withShares([...store.gender.values()], (g) => g.count)
       .map(({gender, count, share}) => ({gender, count, share}) satisfies GenderRow)
       .sort((a, b) => b.count - a.count || a.gender.localeCompare(b.gender)),
@@ -83,6 +86,37 @@ export function leaderOf(ranked: CandidateRow[]): Leader | null {
     lead: first.total_votes - (second?.total_votes ?? 0),
     runner_up: second?.candidate_name ?? null,
   }
+}
+
+/**
+ * Each region's race: its candidates ranked as the whole election's are (rankCandidates), the
+ * leader's share and margin in points, and its turnout. Most votes counted first.
+ */
+export function regionsOf(totals: Iterable<LocationCandidateTotal>, registered: ReadonlyMap<string, number> | null): RegionRow[] {
+  const byRegion = new Map<string, LocationCandidateTotal[]>()
+  for (const t of totals) {
+    const list = byRegion.get(t.state) ?? []
+    list.push(t)
+    byRegion.set(t.state, list)
+  }
+  const rows: RegionRow[] = []
+  for (const [state, list] of byRegion) {
+    const ranked = rankCandidates(list.map((t) => ({...t, photo_url: null, last_voting_time: null})))
+    const [first, second] = ranked
+    const counted = ranked.reduce((sum, c) => sum + c.total_votes, 0)
+    if (!first || counted === 0) continue
+    const voters = registered?.get(state)
+    rows.push({
+      state,
+      leader: first.candidate_name,
+      leaderId: first.candidate_id,
+      leaderShare: first.share,
+      margin: Math.round((first.share - (second?.share ?? 0)) * 100) / 100,
+      counted,
+      turnoutPct: voters ? share(counted, voters) : null,
+    })
+  }
+  return rows.sort((a, b) => b.counted - a.counted || a.state.localeCompare(b.state))
 }
 
 function withShares<T>(rows: T[], value: (row: T) => number): Array<T & {share: number}> {

@@ -3,7 +3,7 @@ import type pg from 'pg'
 
 import {describeCause} from '../errors.js'
 import type {TopicNames} from '../kafka/topics.js'
-import {aggregateKinds, existingAggregateTopics, fetchLag, queryCounts, runViewer, viewerConsumer} from './sources.js'
+import {aggregateKinds, existingAggregateTopics, fetchLag, queryCounts, queryRegistered, runViewer, viewerConsumer} from './sources.js'
 import {DashboardState} from './state.js'
 import type {Snapshot} from './types.js'
 
@@ -169,7 +169,11 @@ export class DashboardFeed {
 
   private async pollPostgres(): Promise<void> {
     try {
-      this.state.counts = await queryCounts(this.options.pool)
+      const counts = await queryCounts(this.options.pool)
+      // Registrations per region change only with the voter count: scanned again only then.
+      if (this.state.registered === null || counts.voters !== this.state.counts.voters)
+        this.state.registered = await queryRegistered(this.options.pool)
+      this.state.counts = counts
       this.state.postgres = {status: 'connected'}
     } catch (error) {
       const missing = (error as {code?: string}).code === '42P01'

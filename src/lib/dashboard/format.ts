@@ -10,6 +10,11 @@ export function pct(value: number | null | undefined, digits = 1): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '-' : `${value.toFixed(digits)}%`
 }
 
+/** A difference of two percentages, e.g. a margin: "12.5 pts". */
+export function points(value: number | null | undefined, digits = 1): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '-' : `${value.toFixed(digits)} pts`
+}
+
 export function ms(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '-'
   return Math.abs(value) >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`

@@ -1,7 +1,7 @@
 import chalk from 'chalk'
 import Table from 'cli-table3'
 
-import {clock, count, ms, pct, rate} from './format.js'
+import {clock, count, ms, pct, points, rate} from './format.js'
 import type {LinkState, Snapshot} from './types.js'
 
 // cli-table3 colours headers and borders itself, ignoring the TTY; colour only through chalk.
@@ -52,6 +52,14 @@ export function renderSnapshotText(s: Snapshot): string {
         ['state', 'count', 'share'],
         s.locations.map((l) => [l.state, count(l.count), pct(l.share)]),
         ['left', 'right', 'right'],
+      ),
+    )
+  if (s.regions.length > 0)
+    out.push(
+      table(
+        ['region', 'leader', 'leader_share', 'margin', 'counted', 'turnout'],
+        s.regions.map((r) => [r.state, r.leader, pct(r.leaderShare), points(r.margin), count(r.counted), pct(r.turnoutPct)]),
+        ['left', 'left', 'right', 'right', 'right', 'right'],
       ),
     )
   const breakdowns: Array<[string, Array<[string, number, number]>]> = [

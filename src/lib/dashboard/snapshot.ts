@@ -3,7 +3,7 @@ import type pg from 'pg'
 
 import {readToEnd, type ReadOptions} from '../kafka/read-latest.js'
 import type {TopicNames} from '../kafka/topics.js'
-import {aggregateKinds, existingAggregateTopics, fetchLag, queryCounts} from './sources.js'
+import {aggregateKinds, existingAggregateTopics, fetchLag, queryCounts, queryRegistered} from './sources.js'
 import {DashboardState} from './state.js'
 import type {Snapshot} from './types.js'
 
@@ -18,6 +18,7 @@ export async function readSnapshot(
 ): Promise<Snapshot> {
   const state = new DashboardState()
   state.counts = await queryCounts(pool)
+  state.registered = await queryRegistered(pool)
   state.postgres = {status: 'connected'}
   state.lag = await fetchLag(admin, topics)
   const kinds = aggregateKinds(topics)

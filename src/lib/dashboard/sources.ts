@@ -51,6 +51,12 @@ export async function queryCounts(pool: pg.Pool): Promise<Counts> {
   return {voters: Number(row.voters), candidates: Number(row.candidates), votes: Number(row.votes)}
 }
 
+/** Registered voters per region (the denominator of each region's turnout); an index-only scan of voters_state_idx. */
+export async function queryRegistered(pool: pg.Pool): Promise<Map<string, number>> {
+  const {rows} = await pool.query<{state: string; n: string}>('SELECT address_state AS state, count(*) AS n FROM voters GROUP BY 1')
+  return new Map(rows.map((r) => [r.state, Number(r.n)]))
+}
+
 /** The aggregator's lag on the votes topic; null while the topic does not exist. */
 export async function fetchLag(admin: Admin, topics: TopicNames): Promise<number | null> {
   if (!(await admin.listTopics()).includes(topics.votes)) return null

@@ -10,6 +10,7 @@ export class DashboardState {
   readonly rate = new RateWindow()
   readonly latency = new LatencyWindow()
   counts: Counts = {voters: null, candidates: null, votes: null}
+  registered: ReadonlyMap<string, number> | null = null
   lag: number | null = null
   kafka: LinkState = {status: 'connecting'}
   postgres: LinkState = {status: 'connecting'}
@@ -27,6 +28,7 @@ export class DashboardState {
     return deriveSnapshot({
       store: this.store,
       counts: this.counts,
+      registered: this.registered,
       connection: {kafka: this.kafka, postgres: this.postgres},
       health: {
         votesPerSecond: round(this.rate.rate(now.getTime()), 1),

@@ -1,4 +1,12 @@
-import type {AgeTurnout, CandidateTotal, GenderTurnout, LocationTurnout, PartyTotal} from '../election/totals.js'
+import {
+  splitLocationCandidateKey,
+  type AgeTurnout,
+  type CandidateTotal,
+  type GenderTurnout,
+  type LocationCandidateTotal,
+  type LocationTurnout,
+  type PartyTotal,
+} from '../election/totals.js'
 import type {AggregateKind} from '../kafka/topics.js'
 
 export interface AggregateRecords {
@@ -7,6 +15,7 @@ export interface AggregateRecords {
   gender: GenderTurnout
   age: AgeTurnout
   party: PartyTotal
+  location_candidate: LocationCandidateTotal
 }
 
 /**
@@ -19,6 +28,7 @@ export class AggregateStore {
   readonly gender = new Map<string, GenderTurnout>()
   readonly age = new Map<string, AgeTurnout>()
   readonly party = new Map<string, PartyTotal>()
+  readonly location_candidate = new Map<string, LocationCandidateTotal>()
   /** Records that were not JSON objects; skipped rather than crashing a viewer. */
   malformed = 0
 
@@ -86,5 +96,16 @@ function normalize(kind: AggregateKind, key: string, o: Record<string, unknown> 
       return {age_band: str(o.age_band, key), count: toCount(o.count), updated_at}
     case 'party':
       return {party_affiliation: str(o.party_affiliation, key), total_votes: toCount(o.total_votes), updated_at}
+    case 'location_candidate': {
+      const fromKey = splitLocationCandidateKey(key)
+      return {
+        state: str(o.state, fromKey.state),
+        candidate_id: str(o.candidate_id, fromKey.candidate_id),
+        candidate_name: str(o.candidate_name, fromKey.candidate_id),
+        party_affiliation: str(o.party_affiliation, ''),
+        total_votes: toCount(o.total_votes),
+        updated_at,
+      }
+    }
   }
 }

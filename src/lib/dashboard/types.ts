@@ -43,6 +43,23 @@ export interface LocationRow {
   updated_at: string
 }
 
+/** Who leads one region (aggregated_votes_per_location_candidate) and how many of its voters voted. */
+export interface RegionRow {
+  state: string
+  /** The leading candidate's name; ties by name, then id. */
+  leader: string
+  /** The leading candidate's id (its colour on the map). */
+  leaderId: string
+  /** The leader's percent of the region's counted votes. */
+  leaderShare: number
+  /** Percentage points between the leader's share and the runner-up's (the leader's share when alone). */
+  margin: number
+  /** Votes counted in the region. */
+  counted: number
+  /** counted / registered voters of the region * 100; null while the registrations are unknown. */
+  turnoutPct: number | null
+}
+
 export interface GenderRow {
   gender: string
   count: number
@@ -77,6 +94,7 @@ export interface Snapshot {
   leader: Leader | null
   candidates: CandidateRow[]
   locations: LocationRow[]
+  regions: RegionRow[]
   gender: GenderRow[]
   age: AgeRow[]
   party: PartyRow[]

@@ -1,35 +1,35 @@
-import type {LocationRow} from './types.js'
+import type {RegionRow} from './types.js'
 
 /** What the user chose to look at; changed only by keys, kept across data updates. */
 export interface ViewState {
-  sortField: LocationSortField
+  sortField: RegionSortField
   sortDir: 'asc' | 'desc'
   page: number
   pageSize: number
   panel: BreakdownPanel
 }
 
-export const LOCATION_SORT_FIELDS = ['count', 'state', 'share', 'updated_at'] as const
-export type LocationSortField = (typeof LOCATION_SORT_FIELDS)[number]
+export const REGION_SORT_FIELDS = ['counted', 'state', 'leaderShare', 'margin', 'turnoutPct'] as const
+export type RegionSortField = (typeof REGION_SORT_FIELDS)[number]
 export const PAGE_SIZES = [5, 10, 20, 50] as const
 export const PANELS = ['gender', 'age', 'party'] as const
 export type BreakdownPanel = (typeof PANELS)[number]
 /** Seconds between re-renders; 0 = push (render as records arrive). */
 export const INTERVALS = [0, 1, 2, 5, 10, 15, 30, 60] as const
 
-export const initialView: ViewState = {sortField: 'count', sortDir: 'desc', page: 0, pageSize: 5, panel: 'gender'}
+export const initialView: ViewState = {sortField: 'counted', sortDir: 'desc', page: 0, pageSize: 5, panel: 'gender'}
 
 export type ViewAction = 'nextSort' | 'toggleDir' | 'nextPage' | 'prevPage' | 'firstPage' | 'lastPage' | 'nextPageSize' | 'nextPanel'
 
 const next = <T>(list: readonly T[], current: T): T => list[(list.indexOf(current) + 1) % list.length]!
 
-/** Pure reducer; `rows` (the location count) keeps the page within range. */
+/** Pure reducer; `rows` (the region count) keeps the page within range. */
 export function reduceView(view: ViewState, action: ViewAction, rows: number): ViewState {
   const last = Math.max(0, Math.ceil(rows / view.pageSize) - 1)
   const page = Math.min(view.page, last)
   switch (action) {
     case 'nextSort':
-      return {...view, sortField: next(LOCATION_SORT_FIELDS, view.sortField), page: 0}
+      return {...view, sortField: next(REGION_SORT_FIELDS, view.sortField), page: 0}
     case 'toggleDir':
       return {...view, sortDir: view.sortDir === 'asc' ? 'desc' : 'asc', page: 0}
     case 'nextPage':
@@ -53,12 +53,12 @@ export function nextInterval(current: number, direction: 1 | -1): number {
   return INTERVALS[Math.min(INTERVALS.length - 1, Math.max(0, at + direction))]!
 }
 
-export function sortLocations(rows: LocationRow[], field: LocationSortField, dir: 'asc' | 'desc'): LocationRow[] {
+export function sortRegions(rows: RegionRow[], field: RegionSortField, dir: 'asc' | 'desc'): RegionRow[] {
   const sign = dir === 'asc' ? 1 : -1
-  const compare = (a: LocationRow, b: LocationRow): number => {
+  const compare = (a: RegionRow, b: RegionRow): number => {
     if (field === 'state') return a.state.localeCompare(b.state)
-    if (field === 'updated_at') return a.updated_at.localeCompare(b.updated_at)
-    return a[field] - b[field]
+    // An unknown turnout sorts below every known one.
+    return (a[field] ?? -1) - (b[field] ?? -1)
   }
   // Ties always by state ascending so equal counts do not jump around between renders.
   return [...rows].sort((a, b) => sign * compare(a, b) || a.state.localeCompare(b.state))

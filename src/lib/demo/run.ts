@@ -5,7 +5,6 @@ import {readState, stateDir} from '../config/state.js'
 import {connectPool} from '../db/pool.js'
 import {initialise} from '../election/setup.js'
 import {DEFAULT_PARTIES, generateCandidates} from '../generate/candidates.js'
-import {DEFAULT_LOCALE} from '../generate/locale.js'
 import {registerVoters} from '../generate/register.js'
 import {seedCandidates} from '../generate/seed-candidates.js'
 import {connectKafka} from '../kafka/connect.js'
@@ -21,6 +20,8 @@ export interface DemoOptions {
   rate: number
   seed: number
   candidates: number
+  /** Faker locale of candidates and voters; en_US gets the dashboard's state map. */
+  locale: string
   /** The live dashboard in this terminal until q; otherwise run to completion. */
   interactive: boolean
   /** Print the final snapshot (without a TTY, and not under --json). */
@@ -68,12 +69,17 @@ export async function runDemo(options: DemoOptions, ui: DemoUi): Promise<DemoRes
       ui.step('Creating a fresh demo election (tables and topics)')
       await initialise(pool, admin, names, {partitions: 6, replicationFactor: 1, reset: true})
       ui.step(`Seeding ${options.candidates} candidates`)
-      await seedCandidates(pool, kafka, generateCandidates(options.candidates, DEFAULT_PARTIES, options.seed), names.candidates)
+      await seedCandidates(
+        pool,
+        kafka,
+        generateCandidates(options.candidates, DEFAULT_PARTIES, options.seed, options.locale),
+        names.candidates,
+      )
       ui.step(`Registering ${options.voters} voters`)
       const registered = await registerVoters(pool, kafka, {
         count: options.voters,
         seed: options.seed,
-        locale: DEFAULT_LOCALE,
+        locale: options.locale,
         batchSize: 5000,
         topic: names.voters,
       })

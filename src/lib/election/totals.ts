@@ -3,8 +3,23 @@
  * for its key, so the latest record per key (compaction keeps it) is the answer, and
  * republishing a record is harmless.
  */
-export const DIMENSIONS = ['candidate', 'location', 'gender', 'age', 'party'] as const
+export const DIMENSIONS = ['candidate', 'location', 'gender', 'age', 'party', 'location_candidate'] as const
 export type Dimension = (typeof DIMENSIONS)[number]
+
+/**
+ * The key of a region's count for one candidate: `state|candidate_id`. Candidate ids are UUIDs
+ * and never hold a "|", so the last one splits the key even where a region's name has one.
+ */
+export const locationCandidateKey = (state: string, candidateId: string): string => `${state}|${candidateId}`
+
+/** The same key and its split, in SQL (verify's ground truth, the aggregator's candidate join). */
+export const locationCandidateKeySql = (state: string, candidateId: string): string => `${state} || '|' || ${candidateId}`
+export const candidateIdOfKeySql = (key: string): string => `substring(${key} FROM '[^|]*$')`
+
+export function splitLocationCandidateKey(key: string): {state: string; candidate_id: string} {
+  const at = key.lastIndexOf('|')
+  return at < 0 ? {state: key, candidate_id: ''} : {state: key.slice(0, at), candidate_id: key.slice(at + 1)}
+}
 
 export interface CandidateTotal {
   candidate_id: string
@@ -36,6 +51,16 @@ export interface AgeTurnout {
 }
 
 export interface PartyTotal {
+  party_affiliation: string
+  total_votes: number
+  updated_at: string
+}
+
+/** One candidate's votes in one region (aggregated_votes_per_location_candidate). */
+export interface LocationCandidateTotal {
+  state: string
+  candidate_id: string
+  candidate_name: string
   party_affiliation: string
   total_votes: number
   updated_at: string

@@ -23,16 +23,20 @@ export function knownLocales(): string[] {
     .sort()
 }
 
+/** Refuses (a usage error, before anything is written) a locale faker does not have. */
+export function assertLocale(locale: string): void {
+  if (knownLocales().includes(locale)) return
+  const near = knownLocales().filter((l) => l.startsWith(locale.slice(0, 2)))
+  throw usageError(`--locale: unknown locale "${locale}"`, near.length ? `try one of: ${near.join(', ')}` : 'try en_GB or en_US')
+}
+
 /**
  * The locale's faker (with English and the base data as fallbacks), seeded. Each locale's
  * faker is one shared instance; seeding resets it, and every caller draws all it needs
  * synchronously right after, so a seed gives the same values whoever called before.
  */
 export function fakerFor(locale: string, seed: number | number[]): Faker {
-  if (!knownLocales().includes(locale)) {
-    const near = knownLocales().filter((l) => l.startsWith(locale.slice(0, 2)))
-    throw usageError(`unknown locale "${locale}"`, near.length ? `try one of: ${near.join(', ')}` : 'try en_GB or en_US')
-  }
+  assertLocale(locale)
   const {faker} = require(`@faker-js/faker/locale/${locale}`) as {faker: Faker}
   faker.seed(seed)
   return faker

@@ -18,6 +18,7 @@ export const AGGREGATE_TOPICS = {
   gender: 'aggregated_turnout_by_gender',
   age: 'aggregated_turnout_by_age',
   party: 'aggregated_party_wise_votes',
+  location_candidate: 'aggregated_votes_per_location_candidate',
 } as const
 
 export const GROUPS = {

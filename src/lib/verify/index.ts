@@ -4,7 +4,7 @@ import type pg from 'pg'
 import {readLatest} from '../kafka/read-latest.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {ageBandSql} from '../election/age.js'
-import {DIMENSIONS, type Dimension} from '../election/totals.js'
+import {DIMENSIONS, locationCandidateKeySql, type Dimension} from '../election/totals.js'
 
 export interface Difference {
   dimension: Dimension
@@ -36,11 +36,13 @@ export async function groundTruth(pool: pg.Pool): Promise<Record<Dimension, Map<
     gender: await query('v.gender'),
     age: await query(ageBandSql('v.registered_age')),
     party: await query('c.party_affiliation'),
+    location_candidate: await query(locationCandidateKeySql('v.address_state', 'c.candidate_id')),
   }
 }
 
+const COUNTS_IN_TOTAL_VOTES: ReadonlySet<Dimension> = new Set(['candidate', 'party', 'location_candidate'])
 const valueOf = (dimension: Dimension, record: Record<string, unknown>) =>
-  Number(dimension === 'candidate' || dimension === 'party' ? record.total_votes : record.count)
+  Number(COUNTS_IN_TOTAL_VOTES.has(dimension) ? record.total_votes : record.count)
 
 /** Compares the latest published aggregates (read_committed) with Postgres. */
 export async function verify(pool: pg.Pool, kafka: Kafka, admin: Admin, names: TopicNames, namespace: string): Promise<VerifyResult> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 
 import {dimensionKey, keysOf, type CountedVote} from '../../../src/lib/aggregate/store.js'
 import {AGE_BANDS, ageBand} from '../../../src/lib/election/age.js'
-import {DIMENSIONS} from '../../../src/lib/election/totals.js'
+import {DIMENSIONS, locationCandidateKey, splitLocationCandidateKey} from '../../../src/lib/election/totals.js'
 
 const vote = (overrides: Partial<CountedVote> = {}): CountedVote => ({
   voter_id: 'v1',
@@ -23,6 +23,7 @@ describe('the keys a counted vote adds one to', () => {
       ['gender', 'female'],
       ['age', '35-44'],
       ['party', 'Green Party'],
+      ['location_candidate', 'Kent|c1'],
     ])
     assert.deepEqual(
       keysOf(vote()).map(([dimension]) => dimension),
@@ -44,6 +45,14 @@ describe('the keys a counted vote adds one to', () => {
         assert.deepEqual(keysOf(vote({registered_age: age}))[3], ['age', band])
       }
     }
+  })
+
+  it('a region-candidate key splits back into its region and candidate, even when the region name holds a "|"', () => {
+    for (const state of ['Kent', 'North|South', '', 'Île-de-France'])
+      assert.deepEqual(splitLocationCandidateKey(locationCandidateKey(state, 'c0a1b2c3-aaaa-4bbb-8ccc-000000000001')), {
+        state,
+        candidate_id: 'c0a1b2c3-aaaa-4bbb-8ccc-000000000001',
+      })
   })
 
   it('a dimension key keeps dimension and key apart, whatever the key holds', () => {

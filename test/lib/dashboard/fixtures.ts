@@ -47,6 +47,18 @@ export const STATES = [
 ]
 export const STATE_COUNTS = [90, 80, 70, 60, 50, 40, 35, 30, 20, 15, 7, 3] // sum 500
 
+/**
+ * Each state's votes split between Alice and Bob: Alice takes 60 % (rounded) except in every
+ * fourth state from Avon on (Avon, Cornwall, Gwent), where she takes 30 % and Bob leads.
+ */
+export function regionSplit(i: number): {alice: number; bob: number} {
+  const alice = Math.round(STATE_COUNTS[i]! * (i % 4 === 1 ? 0.3 : 0.6))
+  return {alice, bob: STATE_COUNTS[i]! - alice}
+}
+
+/** Registered voters per state: twice its votes, so every region's turnout is 50 %, except Kent's (unknown). */
+export const REGISTERED = new Map(STATES.slice(1).map((s) => [s, 2 * STATE_COUNTS[STATES.indexOf(s)]!]))
+
 /** A fixed election: 1000 voters, 500 votes, Alice leads Bob by 120. */
 export function fixtureState(): DashboardState {
   const state = new DashboardState()
@@ -56,6 +68,23 @@ export function fixtureState(): DashboardState {
   for (const c of [CANDIDATES[2]!, CANDIDATES[0]!, CANDIDATES[1]!])
     put('candidate', c.candidate_id, {...c, last_voting_time: at(-1250), updated_at: at(-1000)})
   STATES.forEach((s, i) => put('location', s, {state: s, count: STATE_COUNTS[i], updated_at: at(-1000 * i)}))
+  STATES.forEach((s, i) => {
+    const {alice, bob} = regionSplit(i)
+    for (const [c, total_votes] of [
+      [CANDIDATES[0]!, alice],
+      [CANDIDATES[1]!, bob],
+    ] as const) {
+      const {candidate_id, candidate_name, party_affiliation} = c
+      put('location_candidate', `${s}|${candidate_id}`, {
+        state: s,
+        candidate_id,
+        candidate_name,
+        party_affiliation,
+        total_votes,
+        updated_at: at(0),
+      })
+    }
+  })
   for (const [gender, count] of [
     ['male', 260],
     ['female', 230],
@@ -72,6 +101,7 @@ export function fixtureState(): DashboardState {
   for (const c of CANDIDATES)
     put('party', c.party_affiliation, {party_affiliation: c.party_affiliation, total_votes: c.total_votes, updated_at: at(0)})
   state.counts = {voters: 1000, candidates: 3, votes: 500}
+  state.registered = REGISTERED
   state.lag = 42
   state.kafka = {status: 'connected'}
   state.postgres = {status: 'connected'}

@@ -66,7 +66,10 @@ export async function seedDatabase(t: TestEnv): Promise<void> {
     await client.query(
       `INSERT INTO candidates (candidate_id, candidate_name, party_affiliation) VALUES ('a', 'Ann', 'Red'), ('b', 'Ben', 'Blue')`,
     )
-    await client.query(`INSERT INTO voters (voter_id, voter_name) VALUES ('v1', 'V1'), ('v2', 'V2'), ('v3', 'V3'), ('v4', 'V4')`)
+    await client.query(
+      `INSERT INTO voters (voter_id, voter_name, address_state)
+       VALUES ('v1', 'V1', 'Kent'), ('v2', 'V2', 'Kent'), ('v3', 'V3', 'Fife'), ('v4', 'V4', 'Fife')`,
+    )
     await client.query(
       `INSERT INTO votes (voter_id, candidate_id, voting_time) VALUES ('v1', 'a', now()), ('v2', 'a', now()), ('v3', 'b', now())`,
     )

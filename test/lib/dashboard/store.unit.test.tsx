@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 
-import {leaderOf, rankCandidates, turnoutPct} from '../../../src/lib/dashboard/derive.js'
+import {leaderOf, rankCandidates, regionsOf, turnoutPct} from '../../../src/lib/dashboard/derive.js'
 import {consumerLag, LatencyWindow, percentile, RateWindow} from '../../../src/lib/dashboard/health.js'
 import {DashboardState} from '../../../src/lib/dashboard/state.js'
 import {AggregateStore} from '../../../src/lib/dashboard/store.js'
 import {throttle} from '../../../src/lib/dashboard/throttle.js'
 import {FakeClock} from '../../helpers/clock.js'
-import {initialView, nextInterval, pageOf, reduceView, sortLocations} from '../../../src/lib/dashboard/view.js'
-import {emptySnapshot, fixtureSnapshot, NOW, STATES} from './fixtures.js'
+import {initialView, nextInterval, pageOf, reduceView, sortRegions} from '../../../src/lib/dashboard/view.js'
+import {CANDIDATES, emptySnapshot, fixtureSnapshot, NOW, STATES} from './fixtures.js'
 
 const candidate = (id: string, votes: number, name = id) => ({
   candidate_id: id,
@@ -71,6 +71,53 @@ describe('dashboard derivations', () => {
     assert.equal(leaderOf([]), null)
   })
 
+  it("derives each region's race: leader, share, margin in points, counted, turnout; most counted first", () => {
+    const s = fixtureSnapshot()
+    assert.deepEqual(s.regions.slice(0, 2), [
+      {
+        state: 'Kent',
+        leader: 'Alice Able',
+        leaderId: CANDIDATES[0]!.candidate_id,
+        leaderShare: 60,
+        margin: 20,
+        counted: 90,
+        turnoutPct: null,
+      },
+      {state: 'Avon', leader: 'Bob Brown', leaderId: CANDIDATES[1]!.candidate_id, leaderShare: 70, margin: 40, counted: 80, turnoutPct: 50},
+    ])
+    assert.deepEqual(
+      s.regions.map((r) => r.state),
+      STATES,
+      'STATES is in count order',
+    )
+    assert.deepEqual(
+      s.regions.map((r) => r.counted),
+      s.regions.map((r) => s.locations.find((l) => l.state === r.state)!.count),
+      "a region's counted votes are its turnout record's count",
+    )
+    const bobLeads = s.regions.filter((r) => r.leader === 'Bob Brown').map((r) => r.state)
+    assert.deepEqual(bobLeads, ['Avon', 'Cornwall', 'Gwent'])
+  })
+
+  it('a tied region is led by name order with margin 0; a region alone or with no voters registered stays finite', () => {
+    const total = (state: string, candidate_name: string, total_votes: number) => ({
+      state,
+      candidate_id: `id-${candidate_name}`,
+      candidate_name,
+      party_affiliation: 'P',
+      total_votes,
+      updated_at: '',
+    })
+    const rows = regionsOf(
+      [total('X', 'Zed', 5), total('X', 'Amy', 5), total('Y', 'Solo', 3), total('Z', 'Nobody', 0)],
+      new Map([['Y', 0]]),
+    )
+    assert.deepEqual(rows, [
+      {state: 'X', leader: 'Amy', leaderId: 'id-Amy', leaderShare: 50, margin: 0, counted: 10, turnoutPct: null},
+      {state: 'Y', leader: 'Solo', leaderId: 'id-Solo', leaderShare: 100, margin: 100, counted: 3, turnoutPct: null},
+    ])
+  })
+
   it('turnout is null, not NaN or Infinity, when voters are 0 or unknown', () => {
     assert.equal(turnoutPct(5, 0), null)
     assert.equal(turnoutPct(null, 10), null)
@@ -114,23 +161,29 @@ describe('dashboard derivations', () => {
 describe('dashboard view state', () => {
   const rows = STATES.map((state, i) => ({
     state,
-    count: 100 - i * 5,
-    share: 0,
-    updated_at: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`,
+    leader: 'Alice Able',
+    leaderId: 'a',
+    leaderShare: 50 + i,
+    margin: 30 - i * 2,
+    counted: 100 - i * 5,
+    turnoutPct: i === 3 ? null : 10 + i,
   }))
 
-  it('sorts locations by any column in both directions, ties by state', () => {
-    assert.equal(sortLocations(rows, 'count', 'desc')[0]!.state, 'Kent')
-    assert.equal(sortLocations(rows, 'count', 'asc')[0]!.state, 'Jersey')
-    assert.equal(sortLocations(rows, 'state', 'asc')[0]!.state, 'Avon')
-    assert.equal(sortLocations(rows, 'state', 'desc')[0]!.state, 'Lancashire')
-    assert.equal(sortLocations(rows, 'updated_at', 'desc')[0]!.state, 'Jersey')
+  it('sorts regions by any column in both directions, ties by state, unknown turnout last', () => {
+    assert.equal(sortRegions(rows, 'counted', 'desc')[0]!.state, 'Kent')
+    assert.equal(sortRegions(rows, 'counted', 'asc')[0]!.state, 'Jersey')
+    assert.equal(sortRegions(rows, 'state', 'asc')[0]!.state, 'Avon')
+    assert.equal(sortRegions(rows, 'state', 'desc')[0]!.state, 'Lancashire')
+    assert.equal(sortRegions(rows, 'leaderShare', 'desc')[0]!.state, 'Jersey')
+    assert.equal(sortRegions(rows, 'margin', 'desc')[0]!.state, 'Kent')
+    assert.equal(sortRegions(rows, 'turnoutPct', 'desc')[0]!.state, 'Jersey')
+    assert.equal(sortRegions(rows, 'turnoutPct', 'desc').at(-1)!.state, 'Bedford', 'Bedford: turnout unknown')
     const tied = [
-      {state: 'B', count: 1, share: 0, updated_at: ''},
-      {state: 'A', count: 1, share: 0, updated_at: ''},
+      {...rows[0]!, state: 'B', counted: 1},
+      {...rows[0]!, state: 'A', counted: 1},
     ]
     assert.deepEqual(
-      sortLocations(tied, 'count', 'desc').map((r) => r.state),
+      sortRegions(tied, 'counted', 'desc').map((r) => r.state),
       ['A', 'B'],
     )
   })

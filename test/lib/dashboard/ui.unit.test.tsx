@@ -26,7 +26,7 @@ async function renderAt(node: React.ReactElement, columns = 100): Promise<Render
 const frame = (r: Rendered) => plain(r.lastFrame())
 const lines = (r: Rendered) => frame(r).split('\n')
 
-/** The location rows currently shown: lines that start with one of the fixture's states. */
+/** The region rows currently shown: lines that start with one of the fixture's states. */
 function locationOrder(r: Rendered): string[] {
   return lines(r)
     .map((l) => STATES.find((s) => l.startsWith(`${s} `)))
@@ -71,23 +71,32 @@ describe('dashboard UI', () => {
   it('lists candidates most votes first', async () => {
     const r = await renderAt(<Dashboard snapshot={fixtureSnapshot()} intervalSec={0} />)
     const order = lines(r)
-      .map((l) => CANDIDATES.find((c) => l.includes(c.candidate_name) && !l.startsWith('Leading'))?.candidate_name)
+      // Not the leader line, and not the region table, which names each region's leader.
+      .filter((l) => !l.startsWith('Leading') && !STATES.some((s) => l.startsWith(`${s} `)))
+      .map((l) => CANDIDATES.find((c) => l.includes(c.candidate_name))?.candidate_name)
       .filter(Boolean)
     assert.deepEqual(order, ['Alice Able', 'Bob Brown', 'Cara Chen'])
   })
 
-  it('sorts the location table: s cycles the field, d toggles the direction', async () => {
+  it('shows who leads each region, with share, margin, votes counted and turnout', async () => {
     const r = await renderAt(<Dashboard snapshot={fixtureSnapshot()} intervalSec={0} />)
-    assert.deepEqual(locationOrder(r), ['Kent', 'Avon', 'Lancashire', 'Bedford', 'Dorset'], 'count, most first')
-    assert.match(frame(r), /count↓/)
+    const row = (state: string) => lines(r).find((l) => l.startsWith(`${state} `))!
+    assert.match(row('Kent'), /^Kent +Alice Able +60\.0% +\+20\.0 +90 +- /, 'turnout unknown: no registrations for Kent')
+    assert.match(row('Avon'), /^Avon +Bob Brown +70\.0% +\+40\.0 +80 +50\.0%/)
+  })
+
+  it('sorts the region table: s cycles the field, d toggles the direction', async () => {
+    const r = await renderAt(<Dashboard snapshot={fixtureSnapshot()} intervalSec={0} />)
+    assert.deepEqual(locationOrder(r), ['Kent', 'Avon', 'Lancashire', 'Bedford', 'Dorset'], 'counted, most first')
+    assert.match(frame(r), /counted↓/)
     await press(r, 'd')
-    assert.deepEqual(locationOrder(r), ['Jersey', 'Isle of Wight', 'Gwent', 'Fife', 'Hampshire'], 'count, fewest first')
-    assert.match(frame(r), /count↑/)
+    assert.deepEqual(locationOrder(r), ['Jersey', 'Isle of Wight', 'Gwent', 'Fife', 'Hampshire'], 'counted, fewest first')
+    assert.match(frame(r), /counted↑/)
     await press(r, 's')
-    assert.deepEqual(locationOrder(r), ['Avon', 'Bedford', 'Cornwall', 'Dorset', 'Essex'], 'state A-Z')
-    assert.match(frame(r), /state↑/)
+    assert.deepEqual(locationOrder(r), ['Avon', 'Bedford', 'Cornwall', 'Dorset', 'Essex'], 'region A-Z')
+    assert.match(frame(r), /region↑/)
     await press(r, 'd')
-    assert.deepEqual(locationOrder(r), ['Lancashire', 'Kent', 'Jersey', 'Isle of Wight', 'Hampshire'], 'state Z-A')
+    assert.deepEqual(locationOrder(r), ['Lancashire', 'Kent', 'Jersey', 'Isle of Wight', 'Hampshire'], 'region Z-A')
   })
 
   it('pages with arrows and PgUp/PgDn, and p changes the page size', async () => {
@@ -188,7 +197,7 @@ describe('dashboard UI', () => {
       const f = frame(r)
       assert.match(f, /Waiting for votes/)
       assert.match(f, /Turnout -/)
-      assert.match(f, /no turnout yet/)
+      assert.match(f, /no votes counted yet/)
       assert.doesNotMatch(f, /NaN|Infinity|undefined/)
       await press(r, 's', 'd', KEYS.right, KEYS.tab, 'p')
       assert.doesNotMatch(frame(r), /NaN|Infinity|undefined/)

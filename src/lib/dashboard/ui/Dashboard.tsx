@@ -9,7 +9,9 @@ import {Footer, Health} from './Footer.js'
 import {Header, Totals} from './Header.js'
 import {GAP, layoutFor, useTerminalSize} from './layout.js'
 import {Leader} from './Leader.js'
-import {LocationTable} from './LocationTable.js'
+import {RegionTable} from './RegionTable.js'
+import {StateMap} from './StateMap.js'
+import {isUsElection} from '../us-tiles.js'
 
 export interface DashboardProps {
   snapshot: Snapshot
@@ -39,7 +41,7 @@ export function Dashboard({snapshot, intervalSec, onQuit, onRefresh, onInterval,
   const [view, setView] = useState<ViewState>({...initialView, ...initial})
   const {columns, rows} = useTerminalSize()
   const {isRawModeSupported} = useStdin()
-  const layout = layoutFor(columns, rows)
+  const layout = layoutFor(columns, rows, isUsElection(snapshot.regions))
 
   useInput(
     (input, key) => {
@@ -49,7 +51,7 @@ export function Dashboard({snapshot, intervalSec, onQuit, onRefresh, onInterval,
       else if (input === '-' || input === '_') onInterval?.(nextInterval(intervalSec, -1))
       else {
         const action = actionFor(input, key)
-        if (action) setView((v) => reduceView(v, action, snapshot.locations.length))
+        if (action) setView((v) => reduceView(v, action, snapshot.regions.length))
       }
     },
     // Without a TTY on stdin there are no keys to read (raw mode would throw).
@@ -67,11 +69,16 @@ export function Dashboard({snapshot, intervalSec, onQuit, onRefresh, onInterval,
         <Candidates candidates={snapshot.candidates} width={layout.columns} maxRows={layout.maxCandidates} wide={layout.wide} />
       </Box>
       <Box marginTop={1}>
-        <LocationTable locations={snapshot.locations} view={view} width={layout.locationWidth} />
+        <RegionTable regions={snapshot.regions} view={view} width={layout.regionWidth} />
         <Box marginLeft={GAP}>
           <Breakdowns snapshot={snapshot} panel={view.panel} width={layout.breakdownWidth} all={layout.allBreakdowns} />
         </Box>
       </Box>
+      {layout.map && (
+        <Box marginTop={1}>
+          <StateMap regions={snapshot.regions} candidates={snapshot.candidates} />
+        </Box>
+      )}
       <Box marginTop={1}>
         <Health health={snapshot.health} counted={snapshot.totals.counted} />
       </Box>

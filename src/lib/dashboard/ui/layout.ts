@@ -8,23 +8,29 @@ export interface Layout {
   wide: boolean
   /** All three breakdown panels at once instead of one chosen with tab. */
   allBreakdowns: boolean
-  locationWidth: number
+  regionWidth: number
   breakdownWidth: number
   /** Candidate rows that fit; the rest are summarised as "+N more". */
   maxCandidates: number
+  /** The US tile map under the tables (en_US elections, when the terminal is tall enough). */
+  map: boolean
 }
 
 export const GAP = 2
 
-export function layoutFor(columns: number, rows?: number): Layout {
+/** Terminal rows from which a US election also gets its tile map (the map and a blank line take 11). */
+export const MAP_FROM_ROWS = 34
+
+export function layoutFor(columns: number, rows?: number, usElection = false): Layout {
   const cols = Math.max(60, columns)
   const wide = cols >= 120
   const allBreakdowns = cols >= 150
   const breakdownWidth = allBreakdowns ? Math.min(40, Math.floor(cols * 0.22)) : Math.min(40, Math.floor(cols * 0.42))
-  const locationWidth = cols - (allBreakdowns ? 3 : 1) * (breakdownWidth + GAP)
-  // 18 rows go to the other panels at 80x24; candidates get what is left, at least 3.
-  const maxCandidates = rows ? Math.max(3, rows - 18) : Number.POSITIVE_INFINITY
-  return {columns: cols, wide, allBreakdowns, locationWidth, breakdownWidth, maxCandidates}
+  const regionWidth = cols - (allBreakdowns ? 3 : 1) * (breakdownWidth + GAP)
+  const map = usElection && rows !== undefined && rows >= MAP_FROM_ROWS
+  // 18 rows go to the other panels at 80x24 (29 with the map); candidates get what is left, at least 3.
+  const maxCandidates = rows ? Math.max(3, rows - 18 - (map ? 11 : 0)) : Number.POSITIVE_INFINITY
+  return {columns: cols, wide, allBreakdowns, regionWidth, breakdownWidth, maxCandidates, map}
 }
 
 /** Terminal size, following resizes. */

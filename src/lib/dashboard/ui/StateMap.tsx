@@ -1,0 +1,59 @@
+import {Box, Text} from 'ink'
+
+import type {CandidateRow, RegionRow} from '../types.js'
+import {CLOSE_MARGIN, tileGrid, type Tile} from '../us-tiles.js'
+import {colourMap} from './theme.js'
+
+/** Rows the map takes: its title, the grid (8) and the legend. */
+export const MAP_ROWS = 10
+
+/**
+ * Who leads each state, as an election-night tile map. A tile reads without colour too: its
+ * code, then the leader's number from the legend; lower case when the race there is close.
+ * In colour, a safe state is filled with its leader's colour, a close one only written in it.
+ */
+export function StateMap({regions, candidates}: {regions: RegionRow[]; candidates: CandidateRow[]}) {
+  const colours = colourMap(candidates.map((c) => c.candidate_id))
+  const numbers = new Map(candidates.map((c, i) => [c.candidate_id, i + 1]))
+  const tile = (t: Tile | null, key: number) => {
+    if (!t) return <Text key={key}>{'    '}</Text>
+    if (!t.region)
+      return (
+        <Text key={key} dimColor>
+          {`${t.code}· `}
+        </Text>
+      )
+    const n = numbers.get(t.region.leaderId)
+    const text = `${t.close ? t.code.toLowerCase() : t.code}${n !== undefined && n < 10 ? n : '+'}`
+    const colour = colours.get(t.region.leaderId)
+    return (
+      <Text key={key}>
+        {t.close ? (
+          <Text color={colour}>{text}</Text>
+        ) : (
+          <Text backgroundColor={colour} color="black">
+            {text}
+          </Text>
+        )}{' '}
+      </Text>
+    )
+  }
+  const legend = candidates.slice(0, 9).map((c, i) => (
+    <Text key={c.candidate_id}>
+      <Text color={colours.get(c.candidate_id)}>{`${i + 1} ${c.candidate_name}`}</Text>
+      {'  '}
+    </Text>
+  ))
+  return (
+    <Box flexDirection="column">
+      <Text bold>Who leads each state</Text>
+      {tileGrid(regions).map((row, y) => (
+        <Text key={y}>{row.map(tile)}</Text>
+      ))}
+      <Text wrap="truncate">
+        {legend}
+        <Text dimColor>{`lower case: margin under ${CLOSE_MARGIN} pts`}</Text>
+      </Text>
+    </Box>
+  )
+}
