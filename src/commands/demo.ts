@@ -4,10 +4,13 @@ import {BaseCommand} from '../lib/base-command.js'
 import {DEMO_NAMESPACE} from '../lib/demo/index.js'
 import {runDemo} from '../lib/demo/run.js'
 import {assertLocale, DEFAULT_LOCALE} from '../lib/generate/locale.js'
+import {chaosSummary, type ChaosKill} from '../lib/demo/chaos.js'
 import type {VerifyResult} from '../lib/verify/index.js'
 export interface DemoResult {
   voters: number
   verify: VerifyResult
+  /** With --chaos: every vote and aggregate process killed (kill -9) and restarted. */
+  chaos?: {kills: ChaosKill[]}
 }
 
 export default class Demo extends BaseCommand<typeof Demo> {
@@ -28,6 +31,10 @@ final snapshot and the verify result.`
       description: 'A US election: the dashboard shows who leads each state on a tile map',
       command: '<%= config.bin %> <%= command.id %> --locale en_US',
     },
+    {
+      description: 'Exactly once under failure: vote and aggregate killed (kill -9) and restarted while it runs',
+      command: '<%= config.bin %> <%= command.id %> --chaos --voters 5000 --rate 500',
+    },
     {description: 'On secured local services (SASL_SSL Kafka, TLS-only Postgres)', command: '<%= config.bin %> <%= command.id %> --secure'},
   ]
 
@@ -40,6 +47,11 @@ final snapshot and the verify result.`
       summary: 'Faker locale of candidates and voters (en_US: the dashboard adds a map of the states).',
       default: DEFAULT_LOCALE,
     }),
+    chaos: Flags.boolean({
+      summary:
+        'kill -9 vote and aggregate at random moments (from --seed) and restart them; verify shows nothing was lost or counted twice.',
+      default: false,
+    }),
     secure: Flags.boolean({
       summary: 'Start the local services secured, as `services up --secure` does (Kafka over SASL_SSL, Postgres over TLS).',
       default: false,
@@ -49,7 +61,7 @@ final snapshot and the verify result.`
   async run(): Promise<DemoResult> {
     assertLocale(this.flags.locale) // before any service starts
     const spin = !this.jsonEnabled()
-    const {voters, verify, databaseUrl} = await runDemo(
+    const {voters, verify, databaseUrl, chaos} = await runDemo(
       {
         connection: {brokers: this.flags.brokers, 'database-url': this.flags['database-url']},
         secure: this.flags.secure,
@@ -58,6 +70,7 @@ final snapshot and the verify result.`
         seed: this.flags.seed,
         candidates: this.flags.candidates,
         locale: this.flags.locale,
+        chaos: this.flags.chaos,
         interactive: Boolean(process.stdout.isTTY && process.stdin.isTTY) && !this.jsonEnabled(),
         snapshot: !this.jsonEnabled(),
       },
@@ -73,7 +86,8 @@ final snapshot and the verify result.`
     )
     // note() redacts the password: the user puts their own back in.
     this.note(`Inspect it later: ELECTION_NAMESPACE=${DEMO_NAMESPACE} DATABASE_URL='${databaseUrl}' election verify`)
+    if (chaos) this.note(chaosSummary(chaos.kills, verify))
     if (!verify.ok) process.exitCode = 1
-    return {voters, verify}
+    return {voters, verify, ...(chaos ? {chaos} : {})}
   }
 }

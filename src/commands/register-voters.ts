@@ -2,9 +2,8 @@ import {Flags} from '@oclif/core'
 import cliProgress from 'cli-progress'
 
 import {BaseCommand} from '../lib/base-command.js'
-import {DEFAULT_LOCALE} from '../lib/generate/locale.js'
-import {registerVoters, type RegisterResult} from '../lib/generate/register.js'
-import {assertLocale} from '../lib/generate/locale.js'
+import {assertLocale, DEFAULT_LOCALE} from '../lib/generate/locale.js'
+import {DEFAULT_BATCH_SIZE, registerVoters, type RegisterResult} from '../lib/generate/register.js'
 import {seedFlag} from '../lib/flags.js'
 import type {TopicNames} from '../lib/kafka/topics.js'
 
@@ -24,9 +23,7 @@ Streams in batches (never holds all voters in memory); re-running registers only
     count: Flags.integer({summary: 'How many voters.', default: 1000, min: 1, max: 100_000_000}),
     seed: seedFlag,
     locale: Flags.string({summary: 'Faker locale for names and addresses.', default: DEFAULT_LOCALE}),
-    // 1,000: as fast as 5,000 (generation and kafkajs' encoding bound the rate, not round trips) at
-    // two thirds of the peak memory (measured: 269 MB against 400 MB for 1,000,000 voters).
-    'batch-size': Flags.integer({summary: 'Voters per Postgres insert and Kafka send.', default: 1000, min: 1, max: 50_000}),
+    'batch-size': Flags.integer({summary: 'Voters per Postgres insert and Kafka send.', default: DEFAULT_BATCH_SIZE, min: 1, max: 50_000}),
   }
 
   static topicsNeeded = (topics: TopicNames) => [topics.voters]

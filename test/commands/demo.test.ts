@@ -8,9 +8,11 @@ import pg from 'pg'
 
 import type {DemoResult} from '../../src/commands/demo.js'
 import {STATE_CODES} from '../../src/lib/dashboard/us-tiles.js'
-import {DEMO_DATABASE} from '../../src/lib/demo/index.js'
+import {resolveSettings} from '../../src/lib/config/settings.js'
+import {DEMO_DATABASE, DEMO_NAMESPACE} from '../../src/lib/demo/index.js'
 import {runJson} from '../helpers/cli.js'
-import {baseSettings} from '../helpers/services.js'
+import {assertExactlyOnce} from '../helpers/pipeline.js'
+import {baseSettings, type TestEnv} from '../helpers/services.js'
 
 describe('election demo (no TTY)', () => {
   let home: string
@@ -61,5 +63,29 @@ describe('election demo (no TTY)', () => {
     }
     for (const stage of ['vote', 'aggregate'])
       assert.ok(existsSync(path.join(home, 'demo', `${stage}.log`)), `${stage}.log in the state folder`)
+  })
+
+  it('--chaos: vote and aggregate killed (kill -9) and restarted mid-run, and still exactly once', async () => {
+    const VOTERS = 3000
+    const {code, json, stderr} = await runJson<DemoResult>(['demo', '--chaos', '--voters', String(VOTERS), '--rate', '200'], env, 300_000)
+    assert.equal(code, 0, stderr)
+    const kills = json.chaos!.kills
+    // 15 s of voting at the least, a kill every 4 to 9 s, vote and aggregate in turn.
+    assert.ok(kills.length >= 2, `${kills.length} kills`)
+    assert.deepEqual(new Set(kills.map((k) => k.stage)), new Set(['vote', 'aggregate']))
+    for (const k of kills) assert.ok(k.pid !== null && k.restartedPid !== null && k.pid !== k.restartedPid, JSON.stringify(k))
+    assert.equal(json.verify.ok, true, JSON.stringify(json.verify.differences.slice(0, 5)))
+    // And votes_topic (read_committed) holds one record per voter: the demo's election, read as the suite reads its own.
+    const demoUrl = new URL((await baseSettings()).postgres.url)
+    demoUrl.pathname = `/${DEMO_DATABASE}`
+    const demoEnv = {...env, DATABASE_URL: demoUrl.toString(), ELECTION_NAMESPACE: DEMO_NAMESPACE}
+    const t: TestEnv = {
+      env: demoEnv,
+      settings: resolveSettings({}, demoEnv, {}),
+      namespace: DEMO_NAMESPACE,
+      database: DEMO_DATABASE,
+      drop: async () => {},
+    }
+    await assertExactlyOnce(t, VOTERS)
   })
 })

@@ -1,5 +1,5 @@
 import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdirSync, openSync} from 'node:fs'
+import {closeSync, mkdirSync, openSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -24,10 +24,14 @@ export interface DemoEnv {
 }
 
 /** A pipeline command as a child process; its output goes to a log file so the dashboard owns the screen. */
-export function startStage(name: string, args: string[], demo: DemoEnv): ChildProcess {
+export function startStage(name: string, args: string[], demo: DemoEnv, options: {append?: boolean} = {}): ChildProcess {
   mkdirSync(demo.logDir, {recursive: true})
-  const log = openSync(path.join(demo.logDir, `${name}.log`), 'w')
-  return spawn(process.execPath, [BIN, ...args], {env: demo.env, stdio: ['ignore', log, log]})
+  const log = openSync(path.join(demo.logDir, `${name}.log`), options.append ? 'a' : 'w')
+  try {
+    return spawn(process.execPath, [BIN, ...args], {env: demo.env, stdio: ['ignore', log, log]})
+  } finally {
+    closeSync(log) // the child has its own copy
+  }
 }
 
 export function runInteractive(args: string[], demo: DemoEnv): Promise<number | null> {

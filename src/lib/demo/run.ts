@@ -5,13 +5,14 @@ import {readState, stateDir} from '../config/state.js'
 import {connectPool} from '../db/pool.js'
 import {initialise} from '../election/setup.js'
 import {DEFAULT_PARTIES, generateCandidates} from '../generate/candidates.js'
-import {registerVoters} from '../generate/register.js'
+import {DEFAULT_BATCH_SIZE, registerVoters} from '../generate/register.js'
+import {DEFAULT_CHAOS, runChaos, Stage, type ChaosKill} from './chaos.js'
 import {seedCandidates} from '../generate/seed-candidates.js'
 import {connectKafka} from '../kafka/connect.js'
 import {topicNames} from '../kafka/topics.js'
 import {servicesUp} from '../services/index.js'
 import {verify, type VerifyResult} from '../verify/index.js'
-import {DEMO_NAMESPACE, demoDatabaseUrl, exitOf, runInteractive, startStage, stopStage, type DemoEnv} from './index.js'
+import {DEMO_NAMESPACE, demoDatabaseUrl, runInteractive, stopStage, type DemoEnv} from './index.js'
 
 export interface DemoOptions {
   connection: ConnectionFlags
@@ -20,6 +21,8 @@ export interface DemoOptions {
   rate: number
   seed: number
   candidates: number
+  /** kill -9 vote and aggregate at seeded random moments, and restart them. */
+  chaos: boolean
   /** Faker locale of candidates and voters; en_US gets the dashboard's state map. */
   locale: string
   /** The live dashboard in this terminal until q; otherwise run to completion. */
@@ -41,6 +44,8 @@ export interface DemoResult {
   verify: VerifyResult
   /** To inspect it later (the password in it is for the command to redact). */
   databaseUrl: string
+  /** With --chaos: the processes killed and restarted. */
+  chaos?: {kills: ChaosKill[]}
 }
 
 /**
@@ -80,13 +85,14 @@ export async function runDemo(options: DemoOptions, ui: DemoUi): Promise<DemoRes
         count: options.voters,
         seed: options.seed,
         locale: options.locale,
-        batchSize: 5000,
+        batchSize: DEFAULT_BATCH_SIZE,
         topic: names.voters,
       })
       ui.stepDone(`${registered.votersPerSecond} voters/s`)
 
-      await runStages(options, demo, ui)
-      return {voters: options.voters, verify: await verify(pool, kafka, admin, names, DEMO_NAMESPACE), databaseUrl}
+      const kills = await runStages(options, demo, ui)
+      const verified = await verify(pool, kafka, admin, names, DEMO_NAMESPACE)
+      return {voters: options.voters, verify: verified, databaseUrl, ...(options.chaos ? {chaos: {kills}} : {})}
     } finally {
       await admin.disconnect().catch(() => {})
     }
@@ -95,27 +101,43 @@ export async function runDemo(options: DemoOptions, ui: DemoUi): Promise<DemoRes
   }
 }
 
-/** vote and aggregate as children, with the dashboard (interactive) or to completion. */
-async function runStages(options: DemoOptions, demo: DemoEnv, ui: DemoUi): Promise<void> {
+/** vote and aggregate as children, with the dashboard (interactive) or to completion; under chaos, killed and restarted. */
+async function runStages(options: DemoOptions, demo: DemoEnv, ui: DemoUi): Promise<ChaosKill[]> {
   const idle = options.interactive ? [] : ['--exit-when-idle', '5s']
-  const aggregate = startStage('aggregate', ['aggregate', ...idle], demo)
-  const vote = startStage('vote', ['vote', '--rate', String(options.rate), '--seed', String(options.seed), ...idle], demo)
+  // A restarted member takes its partitions back once the killed one's session has timed out.
+  const session = options.chaos ? ['--session-timeout', '6s'] : []
+  const aggregate = new Stage('aggregate', ['aggregate', ...idle, ...session], demo)
+  const vote = new Stage('vote', ['vote', '--rate', String(options.rate), '--seed', String(options.seed), ...idle, ...session], demo)
   // Ctrl-C reaches the whole process group; the children stop themselves cleanly, we just wait for them.
   const ignore = () => {}
   process.on('SIGINT', ignore)
   process.on('SIGTERM', ignore)
+  const calm = new AbortController()
+  const chaos = options.chaos
+    ? runChaos([vote, aggregate], {...DEFAULT_CHAOS, seed: options.seed}, calm.signal, (kill) =>
+        ui.note(
+          `chaos: ${kill.stage} killed (kill -9, pid ${kill.pid}) at ${kill.at.slice(11, 19)} UTC, restarted as pid ${kill.restartedPid}`,
+        ),
+      )
+    : Promise.resolve([])
   try {
     if (options.interactive) {
       await runInteractive(['dashboard'], demo)
-      await stopStage(vote)
-      await stopStage(aggregate)
+      calm.abort()
+      await chaos
+      await stopStage(vote.child)
+      await stopStage(aggregate.child)
     } else {
       ui.note(`Voting at ${options.rate} votes/s; logs in ${demo.logDir}`)
-      await exitOf(vote)
-      await exitOf(aggregate)
+      await vote.done()
+      calm.abort() // every vote is cast: the aggregator may drain in peace
+      await chaos
+      await aggregate.done()
       if (options.snapshot) await runInteractive(['dashboard', '--once'], demo)
     }
+    return await chaos
   } finally {
+    calm.abort()
     process.off('SIGINT', ignore)
     process.off('SIGTERM', ignore)
   }

@@ -10,6 +10,12 @@ import {VoterFactory} from './voters.js'
 
 const IN_FLIGHT = 3
 
+/**
+ * 1,000: as fast as 5,000 (generation and kafkajs' encoding bound the rate, not round trips) at
+ * two thirds of the peak memory (measured: 269 MB against 400 MB for 1,000,000 voters).
+ */
+export const DEFAULT_BATCH_SIZE = 1000
+
 export interface RegisterOptions {
   count: number
   seed: number
