@@ -6,6 +6,11 @@ import {runDemo} from '../lib/demo/run.js'
 import {assertLocale, DEFAULT_LOCALE} from '../lib/generate/locale.js'
 import {chaosSummary, type ChaosKill} from '../lib/demo/chaos.js'
 import type {VerifyResult} from '../lib/verify/index.js'
+/** With the dashboard, enough voters that the race goes on for five minutes at the default rate; to completion, a quick run. */
+const INTERACTIVE_VOTERS = 150_000
+const BATCH_VOTERS = 10_000
+const count = (n: number) => n.toLocaleString('en-US')
+
 export interface DemoResult {
   voters: number
   verify: VerifyResult
@@ -39,7 +44,12 @@ final snapshot and the verify result.`
   ]
 
   static flags = {
-    voters: Flags.integer({summary: 'Voters to register.', default: 10_000, min: 1}),
+    voters: Flags.integer({
+      summary:
+        `Voters to register [default: ${count(INTERACTIVE_VOTERS)} with the dashboard (5 minutes at 500 votes/s), ` +
+        `${count(BATCH_VOTERS)} without a TTY]`,
+      min: 1,
+    }),
     rate: Flags.integer({summary: 'Votes per second.', default: 500, min: 1}),
     seed: Flags.integer({summary: 'Seed for candidates, voters and preferences.', default: 42, min: 0}),
     candidates: Flags.integer({summary: 'Number of candidates.', default: 3, min: 1, max: 20}),
@@ -61,17 +71,18 @@ final snapshot and the verify result.`
   async run(): Promise<DemoResult> {
     assertLocale(this.flags.locale) // before any service starts
     const spin = !this.jsonEnabled()
+    const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY) && !this.jsonEnabled()
     const {voters, verify, databaseUrl, chaos} = await runDemo(
       {
         connection: {brokers: this.flags.brokers, 'database-url': this.flags['database-url']},
         secure: this.flags.secure,
-        voters: this.flags.voters,
+        voters: this.flags.voters ?? (interactive ? INTERACTIVE_VOTERS : BATCH_VOTERS),
         rate: this.flags.rate,
         seed: this.flags.seed,
         candidates: this.flags.candidates,
         locale: this.flags.locale,
         chaos: this.flags.chaos,
-        interactive: Boolean(process.stdout.isTTY && process.stdin.isTTY) && !this.jsonEnabled(),
+        interactive,
         snapshot: !this.jsonEnabled(),
       },
       {
