@@ -1,6 +1,7 @@
 import {AGE_BANDS} from '../election/age.js'
 import type {CandidateTotal, LocationCandidateTotal} from '../election/totals.js'
 import {share} from './format.js'
+import {deriveRace, RaceHistory} from './race.js'
 import type {AggregateStore} from './store.js'
 import type {AgeRow, CandidateRow, GenderRow, Health, Leader, LinkState, LocationRow, PartyRow, RegionRow, Snapshot} from './types.js'
 
@@ -15,13 +16,15 @@ export interface DeriveInput {
   counts: Counts
   /** Registered voters per region (Postgres); null until the first successful query. */
   registered: ReadonlyMap<string, number> | null
+  /** The candidates' totals over the last minutes; none for a one-off snapshot that has no history. */
+  race?: RaceHistory
   connection: {kafka: LinkState; postgres: LinkState}
   health: Health
   now: Date
 }
 
 /** Everything the views show, computed from the latest values; pure. */
-export function deriveSnapshot({store, counts, registered, connection, health, now}: DeriveInput): Snapshot {
+export function deriveSnapshot({store, counts, registered, race, connection, health, now}: DeriveInput): Snapshot {
   const candidates = rankCandidates(store.candidate.values())
   const counted = store.counted()
   return {
@@ -34,6 +37,7 @@ export function deriveSnapshot({store, counts, registered, connection, health, n
       .map(({state, count, share, updated_at}) => ({state, count, share, updated_at}) satisfies LocationRow)
       .sort((a, b) => b.count - a.count || a.state.localeCompare(b.state)),
     regions: regionsOf(store.location_candidate.values(), registered),
+    race: deriveRace(race ?? new RaceHistory(), candidates),
     gender: withShares([...store.gender.values()], (g) => g.count)
       .map(({gender, count, share}) => ({gender, count, share}) satisfies GenderRow)
       .sort((a, b) => b.count - a.count || a.gender.localeCompare(b.gender)),

@@ -1,6 +1,7 @@
 import type {AggregateKind} from '../kafka/topics.js'
 import {deriveSnapshot, type Counts} from './derive.js'
 import {LatencyWindow, RateWindow} from './health.js'
+import {RaceHistory} from './race.js'
 import {AggregateStore} from './store.js'
 import type {LinkState, Snapshot} from './types.js'
 
@@ -9,6 +10,7 @@ export class DashboardState {
   readonly store = new AggregateStore()
   readonly rate = new RateWindow()
   readonly latency = new LatencyWindow()
+  readonly race = new RaceHistory()
   counts: Counts = {voters: null, candidates: null, votes: null}
   registered: ReadonlyMap<string, number> | null = null
   lag: number | null = null
@@ -22,6 +24,9 @@ export class DashboardState {
     if (kind !== 'candidate' || !stored || !('last_voting_time' in stored)) return
     this.rate.add(timestamp, previous === undefined ? 0 : stored.total_votes - previous)
     this.latency.add(timestamp, stored.last_voting_time)
+    const totals = new Map<string, number>()
+    for (const [id, c] of this.store.candidate) totals.set(id, c.total_votes)
+    this.race.record(timestamp, totals)
   }
 
   snapshot(now = new Date()): Snapshot {
@@ -29,6 +34,7 @@ export class DashboardState {
       store: this.store,
       counts: this.counts,
       registered: this.registered,
+      race: this.race,
       connection: {kafka: this.kafka, postgres: this.postgres},
       health: {
         votesPerSecond: round(this.rate.rate(now.getTime()), 1),

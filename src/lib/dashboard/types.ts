@@ -1,5 +1,7 @@
 /** The dashboard's one data shape: what the UI draws, what --once prints and what --json returns. */
 
+import type {Race} from './race.js'
+
 export type LinkStatus = 'connecting' | 'connected' | 'unreachable' | 'error'
 
 export interface LinkState {
@@ -95,6 +97,8 @@ export interface Snapshot {
   candidates: CandidateRow[]
   locations: LocationRow[]
   regions: RegionRow[]
+  /** Votes per second and each candidate's share, second by second, over the last minutes. */
+  race: Race
   gender: GenderRow[]
   age: AgeRow[]
   party: PartyRow[]

@@ -75,7 +75,8 @@ describe('US tile map', () => {
       assert.match(frame, /tx2 /)
       assert.match(frame, /ME2$/m)
       assert.match(frame, /NY· /)
-      assert.match(frame, /1 Alice Able {2}2 Bob Brown {2}3 Cara Chen {2}lower case: margin under 5 pts/)
+      assert.match(frame, /Who leads where · lower case: margin < 5 pts/)
+      assert.match(frame, /1 Alice Able {2}2 Bob Brown {2}3 Cara Chen/)
     } finally {
       chalk.level = level
     }
@@ -109,7 +110,7 @@ describe('US tile map', () => {
       cleanup()
       assert.ok(frame.split('\n').length <= rows, `${frame.split('\n').length} lines at ${columns}x${rows}:\n${frame}`)
       assert.match(frame, /q quit/)
-      return /Who leads each state/.test(frame)
+      return /Who leads where/.test(frame)
     }
     const us = {...fixtureSnapshot(), regions: REGIONS}
     assert.equal(await shown(us, 120, 40), true)

@@ -10,6 +10,7 @@ import {Header, Totals} from './Header.js'
 import {GAP, layoutFor, useTerminalSize} from './layout.js'
 import {Leader} from './Leader.js'
 import {RegionTable} from './RegionTable.js'
+import {RaceChart} from './RaceChart.js'
 import {StateMap} from './StateMap.js'
 import {isUsElection} from '../us-tiles.js'
 
@@ -74,9 +75,14 @@ export function Dashboard({snapshot, intervalSec, onQuit, onRefresh, onInterval,
           <Breakdowns snapshot={snapshot} panel={view.panel} width={layout.breakdownWidth} all={layout.allBreakdowns} />
         </Box>
       </Box>
-      {layout.map && (
+      {layout.race && (
         <Box marginTop={1}>
-          <StateMap regions={snapshot.regions} candidates={snapshot.candidates} />
+          {layout.map && (
+            <Box marginRight={GAP}>
+              <StateMap regions={snapshot.regions} candidates={snapshot.candidates} />
+            </Box>
+          )}
+          <RaceChart race={snapshot.race} width={layout.raceWidth} />
         </Box>
       )}
       <Box marginTop={1}>

@@ -4,8 +4,8 @@ import type {CandidateRow, RegionRow} from '../types.js'
 import {CLOSE_MARGIN, tileGrid, type Tile} from '../us-tiles.js'
 import {colourMap} from './theme.js'
 
-/** Rows the map takes: its title, the grid (8) and the legend. */
-export const MAP_ROWS = 10
+/** Columns the map takes: 11 tiles of 4. */
+export const MAP_COLUMNS = 44
 
 /**
  * Who leads each state, as an election-night tile map. A tile reads without colour too: its
@@ -45,15 +45,14 @@ export function StateMap({regions, candidates}: {regions: RegionRow[]; candidate
     </Text>
   ))
   return (
-    <Box flexDirection="column">
-      <Text bold>Who leads each state</Text>
+    <Box flexDirection="column" width={MAP_COLUMNS}>
+      <Text bold wrap="truncate">
+        Who leads where <Text dimColor>{`· lower case: margin < ${CLOSE_MARGIN} pts`}</Text>
+      </Text>
       {tileGrid(regions).map((row, y) => (
         <Text key={y}>{row.map(tile)}</Text>
       ))}
-      <Text wrap="truncate">
-        {legend}
-        <Text dimColor>{`lower case: margin under ${CLOSE_MARGIN} pts`}</Text>
-      </Text>
+      <Text wrap="truncate">{legend}</Text>
     </Box>
   )
 }
