@@ -9,6 +9,7 @@ import pg from 'pg'
 import type {DemoResult} from '../../src/commands/demo.js'
 import {STATE_CODES} from '../../src/lib/dashboard/us-tiles.js'
 import {resolveSettings} from '../../src/lib/config/settings.js'
+import {readEvents} from '../../src/lib/demo/events.js'
 import {DEMO_DATABASE, DEMO_NAMESPACE} from '../../src/lib/demo/index.js'
 import {runJson} from '../helpers/cli.js'
 import {assertExactlyOnce} from '../helpers/pipeline.js'
@@ -75,6 +76,15 @@ describe('election demo (no TTY)', () => {
     assert.deepEqual(new Set(kills.map((k) => k.stage)), new Set(['vote', 'aggregate']))
     for (const k of kills) assert.ok(k.pid !== null && k.restartedPid !== null && k.pid !== k.restartedPid, JSON.stringify(k))
     assert.equal(json.verify.ok, true, JSON.stringify(json.verify.differences.slice(0, 5)))
+    // What the dashboard would have shown: the same kills, and live checks that never found a vote counted twice.
+    const events = readEvents(path.join(home, 'demo', 'events.jsonl'))
+    assert.deepEqual(
+      events.flatMap(({type, ...kill}) => (type === 'kill' ? [kill] : [])),
+      kills,
+    )
+    const checks = events.flatMap((e) => (e.type === 'check' ? [e] : []))
+    assert.ok(checks.length >= 1, 'a check every 10 s while voting')
+    for (const c of checks) assert.equal(c.countedTwice, 0, JSON.stringify(c))
     // And votes_topic (read_committed) holds one record per voter: the demo's election, read as the suite reads its own.
     const demoUrl = new URL((await baseSettings()).postgres.url)
     demoUrl.pathname = `/${DEMO_DATABASE}`

@@ -4,6 +4,7 @@ import type pg from 'pg'
 import {describeCause} from '../errors.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {aggregateKinds, existingAggregateTopics, fetchLag, queryCounts, queryRegistered, runViewer, viewerConsumer} from './sources.js'
+import {DEMO_EVENTS_ENV, readEvents} from '../demo/events.js'
 import {DashboardState} from './state.js'
 import type {Snapshot} from './types.js'
 
@@ -161,10 +162,20 @@ export class DashboardFeed {
     while (!this.stopped) {
       const waiters = this.pollWaiters.splice(0)
       await Promise.all([this.pollPostgres(), this.pollKafka()])
+      this.pollChaos()
       this.emit()
       for (const resolve of waiters) resolve()
       await this.sleep(this.options.pollMs, (wake) => (this.wakePoll = wake))
     }
+  }
+
+  /** Under `demo --chaos`: its kills and checks, from the events file it names (demo/events.ts). */
+  private pollChaos(): void {
+    const file = process.env[DEMO_EVENTS_ENV]
+    if (!file) return
+    const events = readEvents(file)
+    const checks = events.flatMap((e) => (e.type === 'check' ? [e] : []))
+    this.state.chaos = {kills: events.flatMap((e) => (e.type === 'kill' ? [e] : [])), lastCheck: checks.at(-1) ?? null}
   }
 
   private async pollPostgres(): Promise<void> {

@@ -3,7 +3,7 @@ import {deriveSnapshot, type Counts} from './derive.js'
 import {LatencyWindow, RateWindow} from './health.js'
 import {RaceHistory} from './race.js'
 import {AggregateStore} from './store.js'
-import type {LinkState, Snapshot} from './types.js'
+import type {ChaosState, LinkState, Snapshot} from './types.js'
 
 /** Mutable state behind one dashboard: fed by Kafka records and polls, read as snapshots. */
 export class DashboardState {
@@ -13,6 +13,8 @@ export class DashboardState {
   readonly race = new RaceHistory()
   counts: Counts = {voters: null, candidates: null, votes: null}
   registered: ReadonlyMap<string, number> | null = null
+  /** Set under `demo --chaos` (from its events file). */
+  chaos: ChaosState | null = null
   lag: number | null = null
   kafka: LinkState = {status: 'connecting'}
   postgres: LinkState = {status: 'connecting'}
@@ -30,7 +32,7 @@ export class DashboardState {
   }
 
   snapshot(now = new Date()): Snapshot {
-    return deriveSnapshot({
+    const snapshot = deriveSnapshot({
       store: this.store,
       counts: this.counts,
       registered: this.registered,
@@ -43,6 +45,7 @@ export class DashboardState {
       },
       now,
     })
+    return this.chaos ? {...snapshot, chaos: this.chaos} : snapshot
   }
 }
 

@@ -1,5 +1,7 @@
 /** The dashboard's one data shape: what the UI draws, what --once prints and what --json returns. */
 
+import type {ChaosKill} from '../demo/chaos.js'
+import type {ExactnessCheck} from '../demo/events.js'
 import type {Race} from './race.js'
 
 export type LinkStatus = 'connecting' | 'connected' | 'unreachable' | 'error'
@@ -99,8 +101,15 @@ export interface Snapshot {
   regions: RegionRow[]
   /** Votes per second and each candidate's share, second by second, over the last minutes. */
   race: Race
+  /** Under `demo --chaos` only: the processes it killed and its last live exactness check. */
+  chaos?: ChaosState
   gender: GenderRow[]
   age: AgeRow[]
   party: PartyRow[]
   health: Health
+}
+
+export interface ChaosState {
+  kills: ChaosKill[]
+  lastCheck: ExactnessCheck | null
 }

@@ -2,6 +2,7 @@ import type {ChildProcess} from 'node:child_process'
 
 import {Rng} from '../random.js'
 import {pauseFor} from '../retry.js'
+import type {ExactnessCheck} from './events.js'
 import {exitOf, startStage, type DemoEnv} from './index.js'
 
 /** A pipeline stage (vote, aggregate) under supervision: chaos may kill -9 its process and start another. */
@@ -20,8 +21,13 @@ export class Stage {
   killAndRestart(): {killed: number | undefined; restarted: number | undefined} {
     const killed = this.child.pid
     this.child.kill('SIGKILL')
-    this.child = startStage(this.name, this.args, this.demo, {append: true})
+    this.restart()
     return {killed, restarted: this.child.pid}
+  }
+
+  /** A new process with the same arguments, its log appended to the same file. */
+  restart(): void {
+    this.child = startStage(this.name, this.args, this.demo, {append: true})
   }
 
   /** The exit code of the process that ended by itself: a process chaos killed does not count. */
@@ -92,3 +98,12 @@ export function chaosSummary(kills: ChaosKill[], verify: {ok: boolean; votes: nu
     ? `${done}; ${verify.votes} votes, 0 lost, 0 counted twice: the aggregates equal Postgres.`
     : `${done}; verify found ${verify.differences.length} differences between the aggregates and Postgres.`
 }
+
+/** One kill as the demo prints it and the dashboard shows it. */
+export const describeKill = (kill: ChaosKill): string =>
+  `chaos: ${kill.stage} killed (kill -9, pid ${kill.pid}) at ${kill.at.slice(11, 19)} UTC, restarted as pid ${kill.restartedPid}`
+
+/** One live exactness check, likewise. */
+export const describeCheck = (check: ExactnessCheck): string =>
+  `check at ${check.at.slice(11, 19)} UTC: ${check.votes} votes in Postgres, ${check.countedTwice} counted twice, ` +
+  `${check.waiting} not counted yet`

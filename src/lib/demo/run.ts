@@ -1,3 +1,4 @@
+import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {kafkaEnv, resolveSettings, type ConnectionFlags} from '../config/settings.js'
@@ -6,7 +7,9 @@ import {connectPool} from '../db/pool.js'
 import {initialise} from '../election/setup.js'
 import {DEFAULT_PARTIES, generateCandidates} from '../generate/candidates.js'
 import {DEFAULT_BATCH_SIZE, registerVoters} from '../generate/register.js'
-import {DEFAULT_CHAOS, runChaos, Stage, type ChaosKill} from './chaos.js'
+import {pauseFor} from '../retry.js'
+import {DEFAULT_CHAOS, describeCheck, describeKill, runChaos, Stage, type ChaosKill} from './chaos.js'
+import {appendEvent, DEMO_EVENTS_ENV, exactnessOf, type ExactnessCheck} from './events.js'
 import {seedCandidates} from '../generate/seed-candidates.js'
 import {connectKafka} from '../kafka/connect.js'
 import {topicNames} from '../kafka/topics.js'
@@ -90,7 +93,15 @@ export async function runDemo(options: DemoOptions, ui: DemoUi): Promise<DemoRes
       })
       ui.stepDone(`${registered.votersPerSecond} voters/s`)
 
-      const kills = await runStages(options, demo, ui)
+      // --chaos: the kills and the live checks go to a file the dashboard (a child) reads.
+      const eventsFile = path.join(demo.logDir, 'events.jsonl')
+      if (options.chaos) {
+        mkdirSync(demo.logDir, {recursive: true})
+        writeFileSync(eventsFile, '')
+        demo.env[DEMO_EVENTS_ENV] = eventsFile
+      }
+      const check = async () => exactnessOf(await verify(pool, kafka, admin, names, DEMO_NAMESPACE), new Date())
+      const kills = await runStages(options, demo, ui, {eventsFile, check})
       const verified = await verify(pool, kafka, admin, names, DEMO_NAMESPACE)
       return {voters: options.voters, verify: verified, databaseUrl, ...(options.chaos ? {chaos: {kills}} : {})}
     } finally {
@@ -101,8 +112,16 @@ export async function runDemo(options: DemoOptions, ui: DemoUi): Promise<DemoRes
   }
 }
 
+/** How often demo --chaos checks, while it runs, that no aggregate is ahead of Postgres. */
+const CHECK_EVERY_MS = 10_000
+
 /** vote and aggregate as children, with the dashboard (interactive) or to completion; under chaos, killed and restarted. */
-async function runStages(options: DemoOptions, demo: DemoEnv, ui: DemoUi): Promise<ChaosKill[]> {
+async function runStages(
+  options: DemoOptions,
+  demo: DemoEnv,
+  ui: DemoUi,
+  chaosIo: {eventsFile: string; check: () => Promise<ExactnessCheck>},
+): Promise<ChaosKill[]> {
   const idle = options.interactive ? [] : ['--exit-when-idle', '5s']
   // A restarted member takes its partitions back once the killed one's session has timed out.
   const session = options.chaos ? ['--session-timeout', '6s'] : []
@@ -112,26 +131,34 @@ async function runStages(options: DemoOptions, demo: DemoEnv, ui: DemoUi): Promi
   const ignore = () => {}
   process.on('SIGINT', ignore)
   process.on('SIGTERM', ignore)
+  // The dashboard owns the terminal: it shows the events; without it they are printed.
+  const say = options.interactive ? () => {} : ui.note
   const calm = new AbortController()
   const chaos = options.chaos
-    ? runChaos([vote, aggregate], {...DEFAULT_CHAOS, seed: options.seed}, calm.signal, (kill) =>
-        ui.note(
-          `chaos: ${kill.stage} killed (kill -9, pid ${kill.pid}) at ${kill.at.slice(11, 19)} UTC, restarted as pid ${kill.restartedPid}`,
-        ),
-      )
+    ? runChaos([vote, aggregate], {...DEFAULT_CHAOS, seed: options.seed}, calm.signal, (kill) => {
+        appendEvent(chaosIo.eventsFile, {type: 'kill', ...kill})
+        say(describeKill(kill))
+      })
     : Promise.resolve([])
+  const checks = options.chaos ? checkWhileRunning(chaosIo, calm.signal, say) : Promise.resolve()
   try {
     if (options.interactive) {
       await runInteractive(['dashboard'], demo)
       calm.abort()
-      await chaos
+      await checks
+      for (const kill of await chaos) ui.note(describeKill(kill))
       await stopStage(vote.child)
       await stopStage(aggregate.child)
     } else {
       ui.note(`Voting at ${options.rate} votes/s; logs in ${demo.logDir}`)
       await vote.done()
+      // An aggregator that found no new votes for its idle time while vote was held up (a vote
+      // process killed and waiting for its partitions, an outage) ended before the last votes:
+      // one more run drains them. (Seen: 820 of 3,000 votes left uncounted.)
+      const drain = aggregate.child.exitCode !== null
       calm.abort() // every vote is cast: the aggregator may drain in peace
-      await chaos
+      await Promise.all([chaos, checks])
+      if (drain) aggregate.restart()
       await aggregate.done()
       if (options.snapshot) await runInteractive(['dashboard', '--once'], demo)
     }
@@ -140,5 +167,21 @@ async function runStages(options: DemoOptions, demo: DemoEnv, ui: DemoUi): Promi
     calm.abort()
     process.off('SIGINT', ignore)
     process.off('SIGTERM', ignore)
+  }
+}
+
+/** Every CHECK_EVERY_MS until aborted: the live exactness check, to the events file and `say`. A failed check is skipped. */
+async function checkWhileRunning(
+  io: {eventsFile: string; check: () => Promise<ExactnessCheck>},
+  until: AbortSignal,
+  say: (message: string) => void,
+): Promise<void> {
+  for (;;) {
+    await pauseFor(CHECK_EVERY_MS, until)
+    if (until.aborted) return
+    const check = await io.check().catch(() => null)
+    if (!check || until.aborted) continue
+    appendEvent(io.eventsFile, {type: 'check', ...check})
+    say(describeCheck(check))
   }
 }

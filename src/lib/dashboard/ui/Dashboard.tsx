@@ -5,6 +5,7 @@ import type {Snapshot} from '../types.js'
 import {initialView, nextInterval, reduceView, type ViewAction, type ViewState} from '../view.js'
 import {Breakdowns} from './Breakdowns.js'
 import {Candidates} from './Candidates.js'
+import {ChaosLine} from './ChaosLine.js'
 import {Footer, Health} from './Footer.js'
 import {Header, Totals} from './Header.js'
 import {GAP, layoutFor, useTerminalSize} from './layout.js'
@@ -63,6 +64,7 @@ export function Dashboard({snapshot, intervalSec, onQuit, onRefresh, onInterval,
     <Box flexDirection="column" width={layout.columns}>
       <Header snapshot={snapshot} intervalSec={intervalSec} columns={layout.columns} />
       <Totals totals={snapshot.totals} />
+      {snapshot.chaos && <ChaosLine chaos={snapshot.chaos} />}
       <Box marginTop={1}>
         <Leader leader={snapshot.leader} columns={layout.columns} />
       </Box>
