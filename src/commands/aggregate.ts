@@ -9,9 +9,10 @@ import type {TopicNames} from '../lib/kafka/topics.js'
 export type {AggregateStats}
 
 export default class Aggregate extends BaseCommand<typeof Aggregate> {
-  static summary = 'Count votes live and publish totals per candidate, location, gender, age band and party.'
+  static summary = 'Count votes live and publish totals per candidate, location, gender, age band, party, and region and candidate.'
   static description = `Consumes votes_topic (group election-aggregator) and publishes absolute totals to the compacted aggregate topics
-(aggregated_votes_per_candidate, aggregated_turnout_by_location, ..._by_gender, ..._by_age, aggregated_party_wise_votes)
+(aggregated_votes_per_candidate, aggregated_turnout_by_location, ..._by_gender, ..._by_age, aggregated_party_wise_votes,
+aggregated_votes_per_location_candidate)
 at least every 25 ms (--publish-interval) while votes flow.
 Exactly once: a crash, a restart or a second aggregator never loses or double-counts a vote.`
 
