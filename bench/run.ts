@@ -11,6 +11,8 @@ import {kafkaClasspath} from '../src/lib/services/kafka-local.js'
 import {stateDir} from '../src/lib/config/state.js'
 import {topicNames} from '../src/lib/kafka/topics.js'
 import {ROOT, runCli, startCli, stopAllChildren} from './lib/cli.js'
+import {hasProc} from './lib/cpu.js'
+import {dashboardCost} from './lib/dashboard.js'
 import {KafkaProbe} from './lib/kafka.js'
 import {measureConsumeParse, measureProduce, measureTransactional} from './lib/kafkajs-limits.js'
 import {consumerPerf, copyVoters, producerPerf} from './lib/limits.js'
@@ -29,6 +31,8 @@ const config = {
   latencySeconds: quick ? 10 : 30,
   idle: '3s',
 }
+/** The rate at which the dashboard's cost is measured (issue: 5,000 votes/s). */
+const DASHBOARD_RATE = 5000
 const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14)
 const ns = `bench${stamp}.`
 const database = `bench_${stamp}`
@@ -49,7 +53,7 @@ const results: BenchResults = {
   ratios: {},
   errors: [],
 }
-const progress = new Progress(16)
+const progress = new Progress(17)
 const started = performance.now()
 
 const step = stepRunner(progress, results.errors)
@@ -206,7 +210,8 @@ async function main(): Promise<void> {
     const fresh = Math.ceil(
       1.05 *
         (config.rates.reduce((a, r) => a + r * config.rateSeconds, 0) +
-          config.latencyRates.reduce((a, r) => a + r * config.latencySeconds, 0)),
+          config.latencyRates.reduce((a, r) => a + r * config.latencySeconds, 0) +
+          (hasProc() ? DASHBOARD_RATE * config.latencySeconds : 0)),
     )
     await step(`register ${fresh} more voters`, () => runCli(['register-voters', '--count', String(fresh), '--seed', '7'], env))
     // 5. Latency: aggregate (no exit flag) alongside vote --rate; SIGTERM makes it print its summary.
@@ -221,21 +226,36 @@ async function main(): Promise<void> {
       for (let deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(250)) if ((await uncounted()) <= 0) return
       throw new Error('the aggregator did not count every vote within 90 s')
     }
-    for (const rate of config.latencyRates) {
-      await step(`latency at ${rate}/s for ${config.latencySeconds}s`, async () => {
+    // The latency runs, then one more at DASHBOARD_RATE with the live dashboard beside it: measured
+    // apart, so that the dashboard's CPU does not weigh on the latency figures.
+    const runs = [
+      ...config.latencyRates.map((rate) => ({rate, dashboard: false})),
+      ...(hasProc() ? [{rate: DASHBOARD_RATE, dashboard: true}] : []),
+    ]
+    for (const {rate, dashboard} of runs) {
+      const title = dashboard
+        ? `dashboard (pty 120x40) at ${rate}/s for ${config.latencySeconds}s`
+        : `latency at ${rate}/s for ${config.latencySeconds}s`
+      await step(title, async () => {
         const aggregator = startCli<{latencyMs: {count: number; p50: number; p99: number; max: number}}>(['aggregate'], env)
         try {
           await probe!.waitForMember(names.groups.aggregate)
           await caughtUp()
-          const vote = await runCli<{votes: number}>(['vote', '--rate', String(rate), '--duration', `${config.latencySeconds}s`], env)
-          progress.detail(`${vote.json.votes} votes cast; waiting for the aggregator to count them`)
+          const castVotes = () => runCli<{votes: number}>(['vote', '--rate', String(rate), '--duration', `${config.latencySeconds}s`], env)
+          let vote: Awaited<ReturnType<typeof castVotes>> | undefined
+          if (dashboard) {
+            results.dashboard = await dashboardCost(env, {columns: 120, rows: 40, rate}, async () => {
+              vote = await castVotes()
+            })
+          } else vote = await castVotes()
+          progress.detail(`${vote!.json.votes} votes cast; waiting for the aggregator to count them`)
           await caughtUp()
           await sleep(1000) // at least one publish interval, so the last totals go out
         } finally {
           aggregator.child.kill('SIGTERM')
         }
         const {latencyMs} = (await aggregator.result).json
-        results.latency.push({rate, seconds: config.latencySeconds, ...latencyMs})
+        if (!dashboard) results.latency.push({rate, seconds: config.latencySeconds, ...latencyMs})
       })
     }
     // 3b. vote --rate accuracy, sampled every 100 ms from the vote group's committed offsets.

@@ -4,7 +4,7 @@ import {fileURLToPath} from 'node:url'
 
 /** Runs the real, built CLI (`node bin/run.js ... --json`) as a child process. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const BIN = `${ROOT}bin/run.js`
+export const BIN = `${ROOT}bin/run.js`
 
 const live = new Set<ChildProcess>()
 
@@ -22,7 +22,7 @@ export interface Running<T> {
   result: Promise<CliResult<T>>
 }
 
-function vmHwmKb(pid: number | undefined): number | undefined {
+export function vmHwmKb(pid: number | undefined): number | undefined {
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     return match ? Number(match[1]) : undefined

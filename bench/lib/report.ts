@@ -1,5 +1,6 @@
 import Table from 'cli-table3'
 
+import type {DashboardCost} from './dashboard.js'
 import type {KafkajsLimits} from './kafkajs-limits.js'
 import type {ConsumerLimit, CopyLimit, ProducerLimit} from './limits.js'
 
@@ -46,6 +47,8 @@ export interface BenchResults {
   aggregate?: ThroughputResult
   rates: RateResult[]
   latency: LatencyResult[]
+  /** The live dashboard in a pseudo-terminal during one latency run. */
+  dashboard?: DashboardCost
   /** vote and aggregate to Kafka's Java tools, and to kafkajs driven the same way (…ToKafkajs). */
   ratios: {register?: number; vote?: number; aggregate?: number; voteToKafkajs?: number; aggregateToKafkajs?: number}
   errors: Array<{step: string; error: string}>
@@ -122,5 +125,13 @@ export function renderTable(r: BenchResults): string {
       '',
     ])
   }
+  const d = r.dashboard
+  if (d)
+    table.push([
+      `dashboard @ ${d.rate}/s (pty ${d.columns}x${d.rows}, ${d.seconds} s)`,
+      `${d.cpuPct.toFixed(1)}% of a core, peak RSS ${n(d.peakRssMb)} MB (${n(d.rssMbAtEnd)} MB at the end)`,
+      '',
+      '',
+    ])
   return table.toString()
 }
