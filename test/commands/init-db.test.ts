@@ -23,6 +23,15 @@ async function topicsIn(t: TestEnv): Promise<Map<string, number>> {
   }
 }
 
+/** The commands that need the election's tables and topics (the dashboard shows whatever there is). */
+const NEED_THE_ELECTION = [
+  ['seed-candidates'],
+  ['register-voters', '--count', '5'],
+  ['vote', '--exit-when-idle', '2s'],
+  ['aggregate', '--exit-when-idle', '2s'],
+  ['verify'],
+]
+
 describe('election init-db', () => {
   let t: TestEnv
   before(async () => {
@@ -150,13 +159,7 @@ describe('every command before init-db, and unreachable services', () => {
   it(
     'seed-candidates, register-voters, vote, aggregate and verify fail with exit 3 and ' + '"run `election init-db`", writing nothing',
     async () => {
-      const commands = [
-        ['seed-candidates'],
-        ['register-voters', '--count', '5'],
-        ['vote', '--exit-when-idle', '2s'],
-        ['aggregate', '--exit-when-idle', '2s'],
-        ['verify'],
-      ]
+      const commands = NEED_THE_ELECTION
       const [json, ...results] = await Promise.all([
         runCli(['vote', '--exit-when-idle', '2s', '--json'], t.env),
         ...commands.map((args) => runCli(args, t.env)),
@@ -183,13 +186,7 @@ describe('every command before init-db, and unreachable services', () => {
         const init = await runCli(['init-db'], {...other.env, ELECTION_NAMESPACE: `${other.namespace}other.`})
         assert.equal(init.code, 0, init.stderr)
         // The dashboard is left out: it shows whatever topics there are (test/lib/dashboard/cli.test.tsx).
-        const commands = [
-          ['seed-candidates'],
-          ['register-voters', '--count', '5'],
-          ['vote', '--exit-when-idle', '2s'],
-          ['aggregate', '--exit-when-idle', '2s'],
-          ['verify'],
-        ]
+        const commands = NEED_THE_ELECTION
         const [json, ...results] = await Promise.all([
           runCli(['register-voters', '--json'], other.env),
           ...commands.map((args) => runCli(args, other.env)),
