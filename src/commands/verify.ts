@@ -1,7 +1,6 @@
-import Table from 'cli-table3'
-
 import {BaseCommand} from '../lib/base-command.js'
 import {ElectionError} from '../lib/errors.js'
+import {textTable} from '../lib/text-table.js'
 import {verify, type VerifyResult} from '../lib/verify/index.js'
 import {type TopicNames} from '../lib/kafka/topics.js'
 
@@ -23,11 +22,11 @@ over votes joined to voters and candidates. Exit 0 with a short table when they 
     const {kafka, admin} = await this.openKafka()
     const result = await verify(pool, kafka, admin, this.topics(), this.namespace())
     if (!this.jsonEnabled()) {
-      const table = new Table({head: ['dimension', 'keys', 'postgres total', 'published total']})
+      const table = textTable(['dimension', 'keys', 'postgres total', 'published total'])
       for (const [dimension, d] of Object.entries(result.dimensions)) table.push([dimension, d.keys, d.expectedTotal, d.publishedTotal])
       this.log(table.toString())
       if (result.differences.length) {
-        const diff = new Table({head: ['dimension', 'key', 'postgres', 'published']})
+        const diff = textTable(['dimension', 'key', 'postgres', 'published'])
         for (const d of result.differences.slice(0, 50)) diff.push([d.dimension, d.key, d.expected, d.published])
         this.log(diff.toString())
       }

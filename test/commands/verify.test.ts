@@ -42,10 +42,11 @@ describe('election verify', () => {
     assert.ok(json.dimensions.location_candidate.keys > json.dimensions.location.keys, 'several candidates per region')
   })
 
-  it('without --json: a table on stdout and OK on stderr', async () => {
+  it('without --json: a table on stdout and OK on stderr, with no colour codes when piped', async () => {
     const result = await ok(t, 'verify')
     for (const dimension of ['candidate', 'location', 'gender', 'age', 'party', 'location_candidate'])
       assert.match(result.stdout, new RegExp(dimension))
+    assert.ok(!result.stdout.includes('\x1b['), 'cli-table3 coloured the header and borders of a piped table')
     assert.match(result.stderr, /OK: 200 votes/)
   })
 

@@ -1,14 +1,11 @@
 import chalk from 'chalk'
-import Table from 'cli-table3'
 
+import {textTable} from '../text-table.js'
 import {clock, count, ms, pct, points, rate} from './format.js'
 import type {LinkState, Snapshot} from './types.js'
 
-// cli-table3 colours headers and borders itself, ignoring the TTY; colour only through chalk.
-const plain = {style: {head: [], border: []}, chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''}}
-
 function table(head: string[], rows: Array<Array<string | number>>, align?: Array<'left' | 'right'>): string {
-  const t = new Table({...plain, head: head.map((h) => chalk.bold(h)), colAligns: align})
+  const t = textTable(head, {align, compact: true})
   t.push(...rows)
   return t.toString()
 }

@@ -1,10 +1,11 @@
 import chalk from 'chalk'
-import Table from 'cli-table3'
+
+import {textTable} from '../text-table.js'
 
 import type {ServiceStatus} from './index.js'
 
 export function renderStatusTable(services: ServiceStatus[]): string {
-  const table = new Table({head: ['service', 'address', 'source', 'pid', 'version', 'security', 'healthy']})
+  const table = textTable(['service', 'address', 'source', 'pid', 'version', 'security', 'healthy'])
   for (const s of services) {
     table.push([
       s.service,

@@ -27,6 +27,14 @@ describe('election services', () => {
     }
   })
 
+  it('status without --json: a table naming both services, with no colour codes when piped', async () => {
+    const {code, stdout} = await runCli(['services', 'status'])
+    assert.equal(code, 0)
+    assert.match(stdout, /kafka/)
+    assert.match(stdout, /postgres/)
+    assert.ok(!stdout.includes('\x1b['), 'cli-table3 coloured the header and borders of a piped table')
+  })
+
   it('up is idempotent: a second run reuses the running services', async () => {
     const before = await runJson<StatusResult>(['services', 'status'])
     const {code, json} = await runJson<UpResult>(['services', 'up'])
