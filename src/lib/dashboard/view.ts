@@ -6,7 +6,7 @@ export interface ViewState {
   sortDir: 'asc' | 'desc'
   page: number
   pageSize: number
-  panel: BreakdownPanel
+  panel: Panel
 }
 
 export const REGION_SORT_FIELDS = ['counted', 'state', 'leaderShare', 'margin', 'turnoutPct'] as const
@@ -14,6 +14,19 @@ export type RegionSortField = (typeof REGION_SORT_FIELDS)[number]
 export const PAGE_SIZES = [5, 10, 20, 50] as const
 export const PANELS = ['gender', 'age', 'party'] as const
 export type BreakdownPanel = (typeof PANELS)[number]
+/** Panels tab cycles through: the breakdowns, and on a terminal too small to show them, the race and the map. */
+export type Panel = BreakdownPanel | 'race' | 'map'
+
+/**
+ * The tab panels of a layout: what has no room below folds into a tab beside the breakdowns.
+ * `raceShown`: the race (and any map) has its own row; `mapFits`: a US election, and the map fits the region table's place.
+ */
+export function panelsFor(raceShown: boolean, mapFits: boolean): readonly Panel[] {
+  if (raceShown) return PANELS
+  return [...PANELS, 'race', ...(mapFits ? (['map'] as const) : [])]
+}
+
+export const isBreakdown = (panel: Panel): panel is BreakdownPanel => (PANELS as readonly Panel[]).includes(panel)
 /** Seconds between re-renders; 0 = push (render as records arrive). */
 export const INTERVALS = [0, 1, 2, 5, 10, 15, 30, 60] as const
 
@@ -23,8 +36,8 @@ export type ViewAction = 'nextSort' | 'toggleDir' | 'nextPage' | 'prevPage' | 'f
 
 const next = <T>(list: readonly T[], current: T): T => list[(list.indexOf(current) + 1) % list.length]!
 
-/** Pure reducer; `rows` (the region count) keeps the page within range. */
-export function reduceView(view: ViewState, action: ViewAction, rows: number): ViewState {
+/** Pure reducer; `rows` (the region count) keeps the page within range; `panels` are the layout's tabs. */
+export function reduceView(view: ViewState, action: ViewAction, rows: number, panels: readonly Panel[] = PANELS): ViewState {
   const last = Math.max(0, Math.ceil(rows / view.pageSize) - 1)
   const page = Math.min(view.page, last)
   switch (action) {
@@ -43,7 +56,8 @@ export function reduceView(view: ViewState, action: ViewAction, rows: number): V
     case 'nextPageSize':
       return {...view, pageSize: next(PAGE_SIZES, view.pageSize as (typeof PAGE_SIZES)[number]), page: 0}
     case 'nextPanel':
-      return {...view, page, panel: next(PANELS, view.panel)}
+      // A panel the layout no longer has (the terminal grew) counts as the first one.
+      return {...view, page, panel: next(panels, panels.includes(view.panel) ? view.panel : panels[0]!)}
   }
 }
 

@@ -114,7 +114,27 @@ describe('US tile map', () => {
     }
     const us = {...fixtureSnapshot(), regions: REGIONS}
     assert.equal(await shown(us, 120, 40), true)
-    assert.equal(await shown(us, 80, 24), false, 'folded away at 80x24')
+    assert.equal(await shown(us, 80, 24), false, 'folded into a tab at 80x24')
     assert.equal(await shown(fixtureSnapshot(), 120, 40), false, 'not a US election')
+  })
+
+  it("at 80x24 is a tab: it takes the region table's place and the screen still fits", async () => {
+    const r = render(<Dashboard snapshot={{...fixtureSnapshot(), regions: REGIONS}} intervalSec={0} />)
+    Object.defineProperty(r.stdout, 'columns', {value: 80, configurable: true})
+    Object.defineProperty(r.stdout, 'rows', {value: 24, configurable: true})
+    r.stdout.emit('resize')
+    await delay(30)
+    assert.match(plain(r.lastFrame()), /Gender │ Age │ Party │ Race │ Map$/m)
+    for (let i = 0; i < 4; i++) {
+      r.stdin.write('\t')
+      await delay(20)
+    }
+    const frame = plain(r.lastFrame())
+    assert.match(frame, /Who leads where/)
+    assert.match(frame, /CA1 /)
+    assert.doesNotMatch(frame, /Results by region/, 'the map replaces the region table')
+    assert.ok(frame.split('\n').length <= 24, `${frame.split('\n').length} lines:\n${frame}`)
+    for (const l of frame.split('\n')) assert.ok(l.length <= 80, `${l.length} > 80: ${l}`)
+    assert.match(frame, /q quit/)
   })
 })

@@ -6,7 +6,16 @@ import {DashboardState} from '../../../src/lib/dashboard/state.js'
 import {AggregateStore} from '../../../src/lib/dashboard/store.js'
 import {throttle} from '../../../src/lib/dashboard/throttle.js'
 import {FakeClock} from '../../helpers/clock.js'
-import {initialView, nextInterval, pageOf, reduceView, sortRegions} from '../../../src/lib/dashboard/view.js'
+import {
+  initialView,
+  nextInterval,
+  pageOf,
+  PANELS,
+  panelsFor,
+  reduceView,
+  sortRegions,
+  type ViewState,
+} from '../../../src/lib/dashboard/view.js'
 import {CANDIDATES, emptySnapshot, fixtureSnapshot, NOW, STATES} from './fixtures.js'
 
 const candidate = (id: string, votes: number, name = id) => ({
@@ -214,6 +223,20 @@ describe('dashboard view state', () => {
       [1, 2, 3].map(() => (v = reduceView(v, 'nextPanel', 12)).panel),
       ['age', 'party', 'gender'],
     )
+  })
+
+  it('folds the race, and for a US election the map, into tabs when they have no room below', () => {
+    assert.deepEqual(panelsFor(true, true), ['gender', 'age', 'party'], 'both shown below: breakdown tabs only')
+    assert.deepEqual(panelsFor(false, false), ['gender', 'age', 'party', 'race'])
+    const panels = panelsFor(false, true)
+    assert.deepEqual(panels, ['gender', 'age', 'party', 'race', 'map'])
+    let v: ViewState = {...initialView, panel: 'party'}
+    assert.deepEqual(
+      [1, 2, 3].map(() => (v = reduceView(v, 'nextPanel', 12, panels)).panel),
+      ['race', 'map', 'gender'],
+    )
+    const grown = reduceView({...initialView, panel: 'map'}, 'nextPanel', 12, PANELS)
+    assert.equal(grown.panel, 'age', 'a tab the grown terminal no longer has counts as the first')
   })
 
   it('steps the refresh interval between push and 60 s', () => {

@@ -120,16 +120,20 @@ describe('dashboard UI', () => {
     assert.equal(locationOrder(r).length, 12)
   })
 
-  it('tab switches the breakdown panel between gender, age band and party', async () => {
+  it('tab switches the panel between gender, age band, party and, with no room for it below, the race', async () => {
     const r = await renderAt(<Dashboard snapshot={fixtureSnapshot()} intervalSec={0} />)
     const has = (re: RegExp) => lines(r).some((l) => re.test(l))
     assert.ok(has(/male +260 +52\.0%/), frame(r))
+    assert.ok(has(/Gender │ Age │ Party │ Race$/), 'the race folds into a tab (not a US election: no map tab)')
     assert.ok(!has(/25-34 +200/))
     await press(r, KEYS.tab)
     assert.ok(has(/25-34 +200 +40\.0%/), frame(r))
     assert.ok(!has(/male +260/))
     await press(r, KEYS.tab)
     assert.ok(has(/Red Party +300 +60\.0%/), frame(r))
+    await press(r, KEYS.tab)
+    assert.ok(has(/waiting for the first seconds of votes|v\/s/), frame(r))
+    assert.ok(!has(/Red Party +300 +60\.0%/))
     await press(r, KEYS.tab)
     assert.ok(has(/female +230 +46\.0%/))
   })
@@ -150,21 +154,22 @@ describe('dashboard UI', () => {
     assert.deepEqual(calls, ['interval 10', 'interval 2', 'refresh', 'quit'])
   })
 
-  it('fits 80 columns and 24 rows, with the combined candidate panel and one breakdown', async () => {
+  it('fits 80 columns and 24 rows, with one candidate table (no ids) and one breakdown', async () => {
     const r = await renderAt(<Dashboard snapshot={fixtureSnapshot()} intervalSec={0} />, 80)
     const all = lines(r)
     assert.ok(all.length <= 24, `${all.length} lines:\n${all.join('\n')}`)
     for (const l of all) assert.ok(l.length <= 80, `${l.length} > 80: ${l}`)
     const f = frame(r)
-    assert.match(f, /Candidates and vote share/)
-    assert.match(f, /c0a1b2c…/, 'ids truncated to fit')
+    assert.match(f, /^Candidates$/m)
+    assert.match(f, /^candidate +party +votes share/m)
+    assert.doesNotMatch(f, /c0a1b2c/, 'no truncated ids')
     assert.ok(all.some((l) => /male +260/.test(l)) && !all.some((l) => /18-24 +100/.test(l)), 'one breakdown at a time')
     assert.match(f, /Voters 1,000/)
     assert.match(f, /q quit .* p size$/m)
     assert.match(f, /^Election dashboard · refreshed \d\d:\d\d:\d\d · push +Kafka ● up {2}Postgres ● up$/m, 'header on one line')
   })
 
-  it('uses the width of a wide terminal: separate bars and table, all breakdowns, full ids', async () => {
+  it('uses the width of a wide terminal: one candidate table with full ids and share bars, all breakdowns', async () => {
     const r = await renderAt(<Dashboard snapshot={fixtureSnapshot()} intervalSec={0} />, 180)
     const f = frame(r)
     for (const l of lines(r)) assert.ok(l.length <= 180, `${l.length} > 180: ${l}`)
@@ -172,9 +177,13 @@ describe('dashboard UI', () => {
       lines(r).some((l) => l.length > 120),
       'uses the extra width',
     )
-    assert.match(f, /Vote share/)
-    assert.match(f, /candidate_id +candidate_name +party_affiliation +total_votes/)
-    assert.match(f, /c0a1b2c3-aaaa-4bbb-8ccc-000000000001/)
+    assert.match(f, /candidate_id +candidate_name +party_affiliation +votes share/)
+    assert.match(f, /c0a1b2c3-aaaa-4bbb-8ccc-000000000001 Alice Able +Red Party +300 █+░+ +60\.0%/)
+    assert.equal(
+      lines(r).filter((l) => /Alice Able.* 300 /.test(l) && !l.startsWith('Leading')).length,
+      1,
+      'one candidate row: no second table repeating names and totals',
+    )
     assert.ok(
       lines(r).some((l) => /male +260/.test(l) && /18-24 +100/.test(l) && /Red Party +300/.test(l)),
       'three panels side by side',

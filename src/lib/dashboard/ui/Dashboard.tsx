@@ -2,7 +2,7 @@ import {useState} from 'react'
 import {Box, useInput, useStdin, type Key} from 'ink'
 
 import type {Snapshot} from '../types.js'
-import {initialView, nextInterval, reduceView, type ViewAction, type ViewState} from '../view.js'
+import {initialView, nextInterval, panelsFor, reduceView, type ViewAction, type ViewState} from '../view.js'
 import {Breakdowns} from './Breakdowns.js'
 import {Candidates} from './Candidates.js'
 import {ChaosLine} from './ChaosLine.js'
@@ -12,7 +12,7 @@ import {GAP, layoutFor, useTerminalSize} from './layout.js'
 import {Leader} from './Leader.js'
 import {RegionTable} from './RegionTable.js'
 import {RaceChart} from './RaceChart.js'
-import {StateMap} from './StateMap.js'
+import {MAP_COLUMNS, StateMap} from './StateMap.js'
 import {isUsElection} from '../us-tiles.js'
 
 export interface DashboardProps {
@@ -24,6 +24,9 @@ export interface DashboardProps {
   onInterval?: (seconds: number) => void
   initial?: Partial<ViewState>
 }
+
+/** The map (title, nine rows of tiles; its legend goes beside it) is three rows taller than a page of five regions. */
+const MAP_TAB_EXTRA_ROWS = 3
 
 /** Key to view action; the rest (quit, refresh, interval) is handled by the caller's callbacks. */
 export function actionFor(input: string, key: Key): ViewAction | undefined {
@@ -43,7 +46,11 @@ export function Dashboard({snapshot, intervalSec, onQuit, onRefresh, onInterval,
   const [view, setView] = useState<ViewState>({...initialView, ...initial})
   const {columns, rows} = useTerminalSize()
   const {isRawModeSupported} = useStdin()
-  const layout = layoutFor(columns, rows, isUsElection(snapshot.regions))
+  const usElection = isUsElection(snapshot.regions)
+  const layout = layoutFor(columns, rows, usElection)
+  const panels = panelsFor(layout.race, usElection && layout.regionWidth >= MAP_COLUMNS)
+  // On a small terminal the map is a tab: it takes the region table's place, four rows taller.
+  const mapTab = view.panel === 'map' && panels.includes('map')
 
   useInput(
     (input, key) => {
@@ -53,7 +60,7 @@ export function Dashboard({snapshot, intervalSec, onQuit, onRefresh, onInterval,
       else if (input === '-' || input === '_') onInterval?.(nextInterval(intervalSec, -1))
       else {
         const action = actionFor(input, key)
-        if (action) setView((v) => reduceView(v, action, snapshot.regions.length))
+        if (action) setView((v) => reduceView(v, action, snapshot.regions.length, panels))
       }
     },
     // Without a TTY on stdin there are no keys to read (raw mode would throw).
@@ -69,12 +76,23 @@ export function Dashboard({snapshot, intervalSec, onQuit, onRefresh, onInterval,
         <Leader leader={snapshot.leader} columns={layout.columns} />
       </Box>
       <Box marginTop={1}>
-        <Candidates candidates={snapshot.candidates} width={layout.columns} maxRows={layout.maxCandidates} wide={layout.wide} />
+        <Candidates
+          candidates={snapshot.candidates}
+          width={layout.columns}
+          maxRows={mapTab ? Math.max(2, layout.maxCandidates - MAP_TAB_EXTRA_ROWS) : layout.maxCandidates}
+          wide={layout.wide}
+        />
       </Box>
       <Box marginTop={1}>
-        <RegionTable regions={snapshot.regions} view={view} width={layout.regionWidth} />
+        {mapTab ? (
+          <Box width={layout.regionWidth}>
+            <StateMap regions={snapshot.regions} candidates={snapshot.candidates} legend={false} />
+          </Box>
+        ) : (
+          <RegionTable regions={snapshot.regions} view={view} width={layout.regionWidth} />
+        )}
         <Box marginLeft={GAP}>
-          <Breakdowns snapshot={snapshot} panel={view.panel} width={layout.breakdownWidth} all={layout.allBreakdowns} />
+          <Breakdowns snapshot={snapshot} panel={view.panel} panels={panels} width={layout.breakdownWidth} all={layout.allBreakdowns} />
         </Box>
       </Box>
       {layout.race && (

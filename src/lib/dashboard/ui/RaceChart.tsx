@@ -1,3 +1,4 @@
+import type {ReactNode} from 'react'
 import {Box, Text} from 'ink'
 
 import {brailleChart, columnOf, sparkline} from '../braille.js'
@@ -8,6 +9,8 @@ import {colourMap} from './theme.js'
 /** Rows the panel takes: title, the chart, votes per second, lead changes. */
 export const RACE_ROWS = 10
 const CHART_ROWS = RACE_ROWS - 3
+/** The chart's rows in a tab beside the region table (as tall as five regions). */
+export const COMPACT_CHART_ROWS = 4
 const AXIS = 5
 
 /** The share scale: the range the shares moved in, a little wider, so that a small swing shows. */
@@ -20,14 +23,24 @@ export function shareRange(race: Race): [number, number] {
 }
 
 /** The race over the last minutes: each candidate's share (a braille line each), votes per second, lead changes. */
-export function RaceChart({race, width}: {race: Race; width: number}) {
+export function RaceChart({
+  race,
+  width,
+  chartRows = CHART_ROWS,
+  title,
+}: {
+  race: Race
+  width: number
+  chartRows?: number
+  title?: ReactNode
+}) {
   const colours = colourMap(race.shares.map((s) => s.candidate_id))
   const chartWidth = Math.max(10, width - AXIS)
   const minutes = Math.max(1, Math.round(race.seconds / 60))
   if (race.seconds < 2)
     return (
       <Box flexDirection="column" width={width}>
-        <Text bold>The race</Text>
+        {title ?? <Text bold>The race</Text>}
         <Text dimColor>waiting for the first seconds of votes</Text>
       </Box>
     )
@@ -35,7 +48,7 @@ export function RaceChart({race, width}: {race: Race; width: number}) {
   const chart = brailleChart(
     race.shares.map((s) => s.series),
     chartWidth,
-    CHART_ROWS,
+    chartRows,
     low,
     high,
   )
@@ -54,20 +67,22 @@ export function RaceChart({race, width}: {race: Race; width: number}) {
       </Text>
     ))
   }
-  const label = (row: number) => (row === 0 ? `${high}%` : row === CHART_ROWS - 1 ? `${low}%` : '').padStart(AXIS - 1) + ' '
+  const label = (row: number) => (row === 0 ? `${high}%` : row === chartRows - 1 ? `${low}%` : '').padStart(AXIS - 1) + ' '
   const marks = [...' '.repeat(chartWidth)]
   for (const change of race.leadChanges) marks[columnOf(change.index, race.seconds, chartWidth)] = '▲'
   const lastChange = race.leadChanges.at(-1)
   const peak = ` ${count(Math.max(...race.votesPerSecond))} peak`
   return (
     <Box flexDirection="column" width={width}>
-      <Text bold wrap="truncate">
-        The race{' '}
-        <Text dimColor>
-          · shares, last {minutes} min · {race.leadChanges.length} lead change{race.leadChanges.length === 1 ? '' : 's'}
-          {lastChange ? ` (▲), last: ${lastChange.leader} at ${clock(lastChange.at)}` : ''}
+      {title ?? (
+        <Text bold wrap="truncate">
+          The race{' '}
+          <Text dimColor>
+            · shares, last {minutes} min · {race.leadChanges.length} lead change{race.leadChanges.length === 1 ? '' : 's'}
+            {lastChange ? ` (▲), last: ${lastChange.leader} at ${clock(lastChange.at)}` : ''}
+          </Text>
         </Text>
-      </Text>
+      )}
       {chart.rows.map((_, row) => (
         <Text key={row} wrap="truncate">
           <Text dimColor>{label(row)}</Text>

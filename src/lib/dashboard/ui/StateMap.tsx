@@ -12,7 +12,7 @@ export const MAP_COLUMNS = 44
  * code, then the leader's number from the legend; lower case when the race there is close.
  * In colour, a safe state is filled with its leader's colour, a close one only written in it.
  */
-export function StateMap({regions, candidates}: {regions: RegionRow[]; candidates: CandidateRow[]}) {
+export function StateMap({regions, candidates, legend = true}: {regions: RegionRow[]; candidates: CandidateRow[]; legend?: boolean}) {
   const colours = colourMap(candidates.map((c) => c.candidate_id))
   const numbers = new Map(candidates.map((c, i) => [c.candidate_id, i + 1]))
   const tile = (t: Tile | null, key: number) => {
@@ -38,12 +38,6 @@ export function StateMap({regions, candidates}: {regions: RegionRow[]; candidate
       </Text>
     )
   }
-  const legend = candidates.slice(0, 9).map((c, i) => (
-    <Text key={c.candidate_id}>
-      <Text color={colours.get(c.candidate_id)}>{`${i + 1} ${c.candidate_name}`}</Text>
-      {'  '}
-    </Text>
-  ))
   return (
     <Box flexDirection="column" width={MAP_COLUMNS}>
       <Text bold wrap="truncate">
@@ -52,7 +46,19 @@ export function StateMap({regions, candidates}: {regions: RegionRow[]; candidate
       {tileGrid(regions).map((row, y) => (
         <Text key={y}>{row.map(tile)}</Text>
       ))}
-      <Text wrap="truncate">{legend}</Text>
+      {legend && <MapLegend candidates={candidates} />}
     </Box>
   )
+}
+
+/** The numbers on the tiles: a line (under the map), or a column (beside it, in the map tab). */
+export function MapLegend({candidates, column = false}: {candidates: CandidateRow[]; column?: boolean}) {
+  const colours = colourMap(candidates.map((c) => c.candidate_id))
+  const entries = candidates.slice(0, 9).map((c, i) => (
+    <Text key={c.candidate_id} wrap="truncate">
+      <Text color={colours.get(c.candidate_id)}>{`${i + 1} ${c.candidate_name}`}</Text>
+      {column ? '' : '  '}
+    </Text>
+  ))
+  return column ? <Box flexDirection="column">{entries}</Box> : <Text wrap="truncate">{entries}</Text>
 }

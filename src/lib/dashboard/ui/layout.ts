@@ -6,7 +6,7 @@ import {MAP_COLUMNS} from './StateMap.js'
 /** Panel widths for a terminal width; everything is designed to fit 80x24 first. */
 export interface Layout {
   columns: number
-  /** Share bars and the candidate table side by side instead of one combined table. */
+  /** Room for full candidate ids in the candidate table. */
   wide: boolean
   /** All three breakdown panels at once instead of one chosen with tab. */
   allBreakdowns: boolean
@@ -14,7 +14,7 @@ export interface Layout {
   breakdownWidth: number
   /** Candidate rows that fit; the rest are summarised as "+N more". */
   maxCandidates: number
-  /** The race chart under the tables, when the terminal is tall enough. */
+  /** The race chart under the tables, when the terminal is tall enough (else the race and the map are tabs). */
   race: boolean
   /** Beside it, the US tile map (en_US elections). */
   map: boolean
