@@ -23,6 +23,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
       command: '<%= config.bin %> <%= command.id %> --exit-when-idle 5s --json',
     },
     {description: 'A one-minute run at 100 votes/s', command: '<%= config.bin %> <%= command.id %> --rate 100 --duration 60s'},
+    {description: 'A race whose lead can change while it runs', command: '<%= config.bin %> <%= command.id %> --rate 500 --swing'},
     {
       description: 'Serve Prometheus metrics while voting (curl -s 127.0.0.1:9464/metrics)',
       command: '<%= config.bin %> <%= command.id %> --rate 1000 --metrics-port 9464',
@@ -34,6 +35,10 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
     duration: durationFlag({summary: 'Stop after this long, e.g. 60s, 5m'}),
     'max-votes': Flags.integer({summary: 'Stop after this many votes.', min: 1}),
     seed: seedFlag,
+    swing: Flags.boolean({
+      summary: 'Let preferences shift during the run, nationally and per region, so leads can change (the demo sets it).',
+      description: "The shift follows each voters_topic record's offset, so a retried vote still chooses the same candidate.",
+    }),
     ...memberFlags('voters'),
     ...metricsFlags,
   }
@@ -54,6 +59,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
       durationMs: this.flags.duration,
       maxVotes: this.flags['max-votes'],
       seed: this.flags.seed,
+      swing: this.flags.swing,
       idleMs: this.flags['exit-when-idle'],
       stopSignal: this.stopSignal.signal,
       sessionTimeoutMs: this.flags['session-timeout'],

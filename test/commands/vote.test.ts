@@ -28,11 +28,20 @@ async function prepare(t: TestEnv, voters: number, options: {candidates?: boolea
  * Every election of this file, prepared at once the first time one is needed (the steps
  * mostly wait on Kafka and Postgres, so they overlap well); each describe drops its own.
  */
-let prepared: Promise<Record<'a' | 'c' | 't' | 'm' | 'slow' | 'malformed', TestEnv>> | undefined
+let prepared: Promise<Record<'a' | 'c' | 't' | 'm' | 'slow' | 'malformed' | 'swing', TestEnv>> | undefined
 function elections() {
   prepared ??= (async () => {
-    const [a, c, t, m, slow, malformed] = await Promise.all([freshEnv(), freshEnv(), freshEnv(), freshEnv(), freshEnv(), freshEnv()])
+    const [a, c, t, m, slow, malformed, swing] = await Promise.all([
+      freshEnv(),
+      freshEnv(),
+      freshEnv(),
+      freshEnv(),
+      freshEnv(),
+      freshEnv(),
+      freshEnv(),
+    ])
     await Promise.all([
+      prepare(swing, 500),
       prepare(a, 500),
       prepare(c, 500),
       prepare(t, 500, {candidates: false}),
@@ -40,7 +49,7 @@ function elections() {
       prepare(slow, 2000),
       prepare(malformed, 20),
     ])
-    return {a, c, t, m, slow, malformed}
+    return {a, c, t, m, slow, malformed, swing}
   })()
   return prepared
 }
@@ -167,6 +176,31 @@ describe('election vote', () => {
       voters.map((v) => ({region: v.address_state, age: v.registered_age, chosen: ids.indexOf(choicesA.get(v.voter_id)!)})),
     )
     assert.ok(llr > 20, `choices are not drawn from the preference model: log-likelihood ratio against uniform ${llr.toFixed(1)}`)
+  })
+
+  it("--swing: each choice follows the model at its voters_topic record's offset, so a retry chooses the same", async () => {
+    const {swing} = await elections()
+    try {
+      const result = await runJson<VoteStats>(['vote', '--exit-when-idle', '2s', '--swing'], swing.env)
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.json.votes, 500)
+      const ids = (await sql<{candidate_id: string}>(swing, 'SELECT candidate_id FROM candidates ORDER BY candidate_id')).map(
+        (r) => r.candidate_id,
+      )
+      const chosen = await choices(swing)
+      const records = await readTopic(swing, topicNames(swing.env).voters)
+      assert.equal(records.length, 500)
+      let moved = 0
+      for (const r of records) {
+        const v = JSON.parse(r.value!) as {voter_id: string; registered_age: number; address: {state: string}}
+        const expected = ids[modelChoice(ids, 42, v.voter_id, v.address.state, v.registered_age, r.offset)]
+        assert.equal(chosen.get(v.voter_id), expected, `voter ${v.voter_id} at offset ${r.offset}`)
+        if (expected !== ids[modelChoice(ids, 42, v.voter_id, v.address.state, v.registered_age)]) moved++
+      }
+      assert.ok(moved > 0, 'no choice differs from the still model: the offsets did not reach the chooser')
+    } finally {
+      await swing.drop()
+    }
   })
 
   it('with every voter voted, exits 0 reporting 0 votes and publishes nothing', async () => {

@@ -20,6 +20,7 @@ export interface KafkaRecord {
   key: string | null
   value: string | null
   headers: Record<string, string>
+  offset: number
 }
 
 export interface ErrorJson {
@@ -95,7 +96,7 @@ export async function readTopic(t: TestEnv, topic: string): Promise<KafkaRecord[
             lastBatch = Date.now()
             for (const m of batch.messages) {
               const headers = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)]))
-              records.push({key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers})
+              records.push({key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers, offset: Number(m.offset)})
             }
             if (Number(batch.lastOffset()) + 1 >= high.get(batch.partition)!) pending.delete(batch.partition)
             if (pending.size === 0) finish()

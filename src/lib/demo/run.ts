@@ -126,7 +126,11 @@ async function runStages(
   // A restarted member takes its partitions back once the killed one's session has timed out.
   const session = options.chaos ? ['--session-timeout', '6s'] : []
   const aggregate = new Stage('aggregate', ['aggregate', ...idle, ...session], demo)
-  const vote = new Stage('vote', ['vote', '--rate', String(options.rate), '--seed', String(options.seed), ...idle, ...session], demo)
+  const vote = new Stage(
+    'vote',
+    ['vote', '--rate', String(options.rate), '--seed', String(options.seed), '--swing', ...idle, ...session],
+    demo,
+  )
   // Ctrl-C reaches the whole process group; the children stop themselves cleanly, we just wait for them.
   const ignore = () => {}
   process.on('SIGINT', ignore)

@@ -4,8 +4,8 @@ import type {Ballot} from '../election/votes.js'
 import {voterSchema} from '../election/voters.js'
 import {decode, rejectedRecord, type Rejected} from '../kafka/messages.js'
 
-/** Chooses a voter's candidate id (deterministic: see Preferences). */
-export type Chooser = (voter: {voter_id: string; state: string; age: number}) => string
+/** Chooses a voter's candidate id (deterministic: see Preferences); `offset` is the voters_topic record's. */
+export type Chooser = (voter: {voter_id: string; state: string; age: number; offset: number}) => string
 
 export interface Ballots {
   /** One ballot per voter, with the record it came from. */
@@ -30,7 +30,12 @@ export function ballotsOf(messages: KafkaMessage[], choose: Chooser, votingTime:
     const voter = decoded.value
     if (seen.has(voter.voter_id)) continue
     seen.add(voter.voter_id)
-    const candidateId = choose({voter_id: voter.voter_id, state: voter.address.state, age: voter.registered_age})
+    const candidateId = choose({
+      voter_id: voter.voter_id,
+      state: voter.address.state,
+      age: voter.registered_age,
+      offset: Number(message.offset),
+    })
     out.ballots.push({ballot: {voter_id: voter.voter_id, candidate_id: candidateId, voting_time: votingTime}, message})
   }
   return out

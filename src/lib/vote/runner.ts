@@ -13,7 +13,7 @@ import type {TopicNames} from '../kafka/topics.js'
 import {silentLogger, type Logger} from '../logger.js'
 import {VoteMetrics} from '../metrics/pipeline.js'
 import {isRetriable, retry} from '../retry.js'
-import {ballotsOf} from './ballots.js'
+import {ballotsOf, type Chooser} from './ballots.js'
 import {Preferences} from './preferences.js'
 import {chunkSizeFor, TokenBucket} from './rate.js'
 
@@ -24,6 +24,8 @@ export interface VoteOptions {
   durationMs?: number
   maxVotes?: number
   seed: number
+  /** Preferences shift with the voters_topic offset (see Preferences). */
+  swing?: boolean
   idleMs?: number
   sessionTimeoutMs: number
   onProgress?: (stats: VoteStats) => void
@@ -67,7 +69,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
   const metrics = options.metrics ?? new VoteMetrics()
   const candidates = await retry(() => loadCandidates(pool), {onRetry: metrics.retried})
   if (candidates.length === 0) throw configError('no candidates found in database', 'run `election seed-candidates`')
-  const preferences = new Preferences(candidates, options.seed)
+  const preferences = new Preferences(candidates, options.seed, options.swing)
   const chunkSize = chunkSizeFor(options.rate)
   // A burst of one second lets a slow transaction be made up, so the mean over a minute stays on the rate.
   const bucket = options.rate ? new TokenBucket(options.rate, Math.max(chunkSize, options.rate)) : undefined
@@ -155,8 +157,7 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     return {votes: results.flatMap((r) => r.stored.votes), inserted: results.reduce((n, r) => n + r.stored.inserted, 0)}
   }
 
-  const choose = ({voter_id, state, age}: {voter_id: string; state: string; age: number}) =>
-    candidates[preferences.choose(voter_id, state, age)]!.candidate_id
+  const choose: Chooser = ({voter_id, state, age, offset}) => candidates[preferences.choose(voter_id, state, age, offset)]!.candidate_id
 
   /**
    * The Postgres half of a chunk: the records the partition's producer has not committed yet,

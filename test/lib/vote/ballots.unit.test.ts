@@ -25,8 +25,9 @@ const voter = (id: string, state = 'Kent', age = 30) => ({
 describe('ballotsOf', () => {
   const TIME = '2026-01-01T00:00:00.000Z'
 
-  it("casts one ballot per voter, with the chooser's candidate and the given time", () => {
+  it("casts one ballot per voter, with the chooser's candidate and the given time; the chooser sees each record's offset", () => {
     const seen: unknown[] = []
+    offset = 41
     const {ballots, rejected} = ballotsOf(
       [record(voter('a', 'Kent', 20)), record(voter('b', 'Fife', 70))],
       (v) => (seen.push(v), `c-${v.voter_id}`),
@@ -41,8 +42,8 @@ describe('ballotsOf', () => {
       ],
     )
     assert.deepEqual(seen, [
-      {voter_id: 'a', state: 'Kent', age: 20},
-      {voter_id: 'b', state: 'Fife', age: 70},
+      {voter_id: 'a', state: 'Kent', age: 20, offset: 41},
+      {voter_id: 'b', state: 'Fife', age: 70, offset: 42},
     ])
   })
 

@@ -114,4 +114,37 @@ describe('Preferences', () => {
     const prefs = new Preferences(CANDIDATES.slice(0, 1), 42)
     for (let i = 0; i < 100; i++) assert.equal(prefs.choose(voterId(i), REGIONS[i % 5]!, 20 + i), 0)
   })
+
+  describe('with swing', () => {
+    const ids = CANDIDATES.map((c) => c.candidate_id)
+
+    it('chooses as the model written out independently does, at any offset; at offset 0 as without swing', () => {
+      const swinging = new Preferences(CANDIDATES, 42, true)
+      const still = new Preferences(CANDIDATES, 42)
+      for (let i = 0; i < 3000; i++) {
+        const [region, age, offset] = [REGIONS[i % REGIONS.length]!, 18 + (i % 70), i * 17]
+        assert.equal(swinging.choose(voterId(i), region, age, offset), modelChoice(ids, 42, voterId(i), region, age, offset), `voter ${i}`)
+        assert.equal(swinging.choose(voterId(i), region, age, 0), still.choose(voterId(i), region, age), `voter ${i} at offset 0`)
+      }
+    })
+
+    it('leaves the choices alone without swing, whatever the offset', () => {
+      const still = new Preferences(CANDIDATES, 42)
+      for (let i = 0; i < 500; i++)
+        assert.equal(still.choose(voterId(i), 'Region 1', 40, i * 101), still.choose(voterId(i), 'Region 1', 40))
+    })
+
+    it('moves the race: the national leader changes over 25,000 offsets (a five-minute demo per partition)', () => {
+      const prefs = new Preferences(CANDIDATES, 42, true)
+      const leaders: number[] = []
+      for (let offset = 0; offset <= 25_000; offset += 1000) {
+        const counts = CANDIDATES.map(() => 0)
+        for (let i = 0; i < 2000; i++) counts[prefs.choose(voterId(offset + i), REGIONS[i % REGIONS.length]!, 18 + (i % 70), offset)]!++
+        leaders.push(counts.indexOf(Math.max(...counts)))
+      }
+      const changes = leaders.filter((l, i) => i > 0 && l !== leaders[i - 1]).length
+      assert.ok(changes >= 1, `the leader never changed: ${leaders.join(' ')}`)
+      assert.ok(changes < leaders.length / 2, `the lead flips nearly every sample (noise, not a tide): ${leaders.join(' ')}`)
+    })
+  })
 })
