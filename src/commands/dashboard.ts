@@ -17,9 +17,10 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
   static description = `Reads the compacted aggregate topics from the beginning with a throwaway consumer group (never commits, so
 any number of dashboards can watch), plus counts from Postgres and the aggregator's lag on the votes topic.
 
-On a terminal it runs until you press q. Keys: q quit, r refresh now, +/- refresh interval (0 = push, up to 60 s), tab breakdown
-panel, s sort field and d sort direction of the location table, arrows/PgUp/PgDn/Home/End page, p page size. Kafka or Postgres
-going away is shown in the header and retried.
+On a terminal it runs until you press q. Keys: q quit, r refresh now, +/- refresh interval (0 = push, up to 60 s),
+tab next panel (the breakdowns; the race and the US map too when the terminal is under 34 rows), s sort field and
+d sort direction of the region table, arrows/PgUp/PgDn/Home/End page, p page size. Kafka or Postgres going away is
+shown in the header and retried.
 
 Without a terminal on stdout, or with --once, it reads the topics up to their current end, prints one snapshot as tables and
 exits. --json prints that snapshot as:
@@ -45,7 +46,12 @@ Shares and turnoutPct are percentages (0-100, 2 decimals); counts Postgres could
 
   static flags = {
     once: Flags.boolean({summary: 'Print one snapshot and exit (the default when stdout is not a terminal).', default: false}),
-    interval: Flags.integer({summary: 'Seconds between re-renders; 0 renders as records arrive.', default: 0, min: 0, max: 60}),
+    interval: Flags.integer({
+      summary: 'Seconds between re-renders; 0 renders as records arrive (at most once a second).',
+      default: 0,
+      min: 0,
+      max: 60,
+    }),
     ...metricsFlags,
   }
 

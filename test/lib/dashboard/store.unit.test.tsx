@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
 
+import type {KafkaMessage} from 'kafkajs'
+
 import {leaderOf, rankCandidates, regionsOf, turnoutPct} from '../../../src/lib/dashboard/derive.js'
 import {consumerLag, LatencyWindow, percentile, RateWindow} from '../../../src/lib/dashboard/health.js'
+import {recordsToIngest} from '../../../src/lib/dashboard/sources.js'
 import {DashboardState} from '../../../src/lib/dashboard/state.js'
 import {AggregateStore} from '../../../src/lib/dashboard/store.js'
 import {throttle} from '../../../src/lib/dashboard/throttle.js'
@@ -51,6 +54,37 @@ describe('dashboard store', () => {
     assert.equal(store.location.get('z')!.count, 0)
     assert.equal(store.candidate.get('c')!.candidate_id, 'c', 'id falls back to the key')
     assert.equal(store.counted(), 12)
+  })
+})
+
+describe('recordsToIngest', () => {
+  const message = (key: string | null, value: string | null, offset: number) =>
+    ({
+      key: key === null ? null : Buffer.from(key),
+      value: value === null ? null : Buffer.from(value),
+      offset: String(offset),
+    }) as KafkaMessage
+
+  it("keeps only each key's last record of an aggregate batch, a tombstone included", () => {
+    const batch = [
+      message('Kent', '1', 0),
+      message('Fife', '1', 1),
+      message('Kent', '2', 2),
+      message(null, 'x', 3),
+      message('Fife', null, 4),
+    ]
+    assert.deepEqual(
+      recordsToIngest('location', batch).map((m) => m.offset),
+      ['2', '4'],
+    )
+  })
+
+  it("keeps every record of a candidate batch: the race and the rate come from each one's timestamp", () => {
+    const batch = [message('a', '1', 0), message('a', '2', 1), message(null, 'x', 2), message('a', '3', 3)]
+    assert.deepEqual(
+      recordsToIngest('candidate', batch).map((m) => m.offset),
+      ['0', '1', '3'],
+    )
   })
 })
 

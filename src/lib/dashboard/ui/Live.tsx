@@ -14,8 +14,12 @@ export interface SnapshotSource {
   setPollMs(ms: number): void
 }
 
-/** Push mode renders at most this often; a burst of records is one render. */
-export const MIN_RENDER_GAP_MS = 200
+/**
+ * Push mode renders at most this often; a burst of records is one render. Each frame costs Ink
+ * tens of milliseconds at 120x40 (it re-measures and re-tokenises every line), so once a second
+ * (the header's clock resolution) keeps the dashboard near 9 % of a core at 5,000 votes/s; 200 ms cost 14 %.
+ */
+export const MIN_RENDER_GAP_MS = 1000
 /** Counts and lag are polled this often in push mode. */
 export const PUSH_POLL_MS = 2000
 
