@@ -49,7 +49,7 @@ export function Dashboard({snapshot, intervalSec, onQuit, onRefresh, onInterval,
   const usElection = isUsElection(snapshot.regions)
   const layout = layoutFor(columns, rows, usElection)
   const panels = panelsFor(layout.race, usElection && layout.regionWidth >= MAP_COLUMNS)
-  // On a small terminal the map is a tab: it takes the region table's place, four rows taller.
+  // On a small terminal the map is a tab: it takes the region table's place (MAP_TAB_EXTRA_ROWS taller).
   const mapTab = view.panel === 'map' && panels.includes('map')
 
   useInput(
