@@ -30,7 +30,7 @@ Exactly once: a crash, a restart or a second aggregator never loses or double-co
   ]
 
   static flags = {
-    ...memberFlags('votes'),
+    ...memberFlags('votes', ' and no `vote` process in the voting group'),
     'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published', default: 25}),
     ...metricsFlags,
   }

@@ -69,8 +69,8 @@ export const seedFlag = Flags.integer({summary: 'Seed for deterministic data; sa
 export const SESSION_TIMEOUT_BOUNDS = {min: 6_000, max: 1_800_000}
 
 /** The flags of a long-running group member (vote, aggregate). */
-export const memberFlags = (records: string) => ({
-  'exit-when-idle': durationFlag({summary: `Exit 0 once holding partitions with no new ${records} for this long, e.g. 5s`}),
+export const memberFlags = (records: string, alsoWhen = '') => ({
+  'exit-when-idle': durationFlag({summary: `Exit 0 once holding partitions with no new ${records} for this long${alsoWhen}, e.g. 5s`}),
   'session-timeout': durationFlag({
     summary: "Consumer group session timeout: how long a crashed member holds its partitions; within the brokers' default limits",
     default: 10_000,

@@ -9,7 +9,7 @@ import type {ChildProcess} from 'node:child_process'
 import {topicNames} from '../../src/lib/kafka/topics.js'
 import {VoterFactory} from '../../src/lib/generate/voters.js'
 import {killAllCli, runJson, startCli, waitFor} from '../helpers/cli.js'
-import {assertExactlyOnce, count, prepare, produce, readTopic, sql, stopCleanly, until} from '../helpers/pipeline.js'
+import {assertExactlyOnce, count, prepare, preparedElection, produce, readTopic, sql, stopCleanly, until} from '../helpers/pipeline.js'
 import type {TestEnv} from '../helpers/services.js'
 import {killBroker, killPostgres, localServices, restartServices} from '../helpers/outages.js'
 
@@ -108,16 +108,10 @@ describe('faults: zombie members (SIGSTOP past the session timeout, then SIGCONT
   this.timeout(6 * 60_000)
   const VOTERS = 12_000
   const session = ['--session-timeout', '6s']
-  let t: TestEnv
-  before(async () => {
-    t = await prepare(VOTERS)
-  })
-  after(async () => {
-    killAllCli()
-    await t?.drop()
-  })
+  const election = preparedElection(VOTERS)
 
   it('a paused vote or aggregate member never duplicates, never dies, and rejoins', async () => {
+    const t = election()
     const log: string[] = []
     const voters = [startCli(['vote', '--rate', '250', ...session], t.env), startCli(['vote', '--rate', '250', ...session], t.env)]
     const aggregators = [startCli(['aggregate', ...session], t.env), startCli(['aggregate', ...session], t.env)]

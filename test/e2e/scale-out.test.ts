@@ -7,9 +7,8 @@ import type {ChildProcess} from 'node:child_process'
 
 import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
-import {killAllCli, runJson, startCli, waitFor} from '../helpers/cli.js'
-import {assertExactlyOnce, count, prepare, until} from '../helpers/pipeline.js'
-import type {TestEnv} from '../helpers/services.js'
+import {runJson, startCli, waitFor} from '../helpers/cli.js'
+import {assertExactlyOnce, count, preparedElection, until} from '../helpers/pipeline.js'
 
 const PARTITIONS = 12
 const VOTERS = 9000
@@ -24,16 +23,10 @@ async function leave(child: ChildProcess, name: string): Promise<void> {
 
 describe('scale-out: three vote and three aggregate processes on twelve partitions, joining and leaving', function () {
   this.timeout(6 * 60_000)
-  let t: TestEnv
-  before(async () => {
-    t = await prepare(VOTERS, PARTITIONS)
-  })
-  after(async () => {
-    killAllCli()
-    await t?.drop()
-  })
+  const election = preparedElection(VOTERS, PARTITIONS)
 
   it('counts every vote once and processes every partition', async () => {
+    const t = election()
     const session = ['--session-timeout', '6s']
     const vote = () => startCli(['vote', '--rate', '250', ...session], t.env)
     const aggregate = () => startCli(['aggregate', ...session], t.env)

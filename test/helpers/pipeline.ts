@@ -11,7 +11,7 @@ import pg from 'pg'
 import {postgresPoolConfig} from '../../src/lib/config/settings.js'
 import {createKafka} from '../../src/lib/kafka/client.js'
 import {topicNames} from '../../src/lib/kafka/topics.js'
-import {runCli, runJson, waitFor, type CliResult} from './cli.js'
+import {killAllCli, runCli, runJson, waitFor, type CliResult} from './cli.js'
 import {freshEnv, type TestEnv} from './services.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -200,6 +200,22 @@ export async function prepare(voters: number, partitions = 6): Promise<TestEnv> 
   await ok(t, 'seed-candidates')
   await ok(t, 'register-voters', '--count', String(voters))
   return t
+}
+
+/**
+ * An election of `voters` registered voters for the enclosing describe: prepared in before(); after()
+ * kills the CLI processes its tests left running and drops it. Read it in the tests through the getter.
+ */
+export function preparedElection(voters: number, partitions = 6): () => TestEnv {
+  let t: TestEnv | undefined
+  before(async () => {
+    t = await prepare(voters, partitions)
+  })
+  after(async () => {
+    killAllCli()
+    await t?.drop()
+  })
+  return () => t!
 }
 
 /** Polls a condition (a state, not a time) until it holds; fails after `limitMs`. */

@@ -5,6 +5,7 @@ import type pg from 'pg'
 import {isolateDataErrors} from '../db/isolate.js'
 import {withTransaction} from '../db/pool.js'
 import {describeCause, unavailableError} from '../errors.js'
+import {groupWatcher} from '../kafka/groups.js'
 import {GroupMember} from '../kafka/member.js'
 import {deadLetter, rejectedRecord} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
@@ -60,11 +61,14 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
   const publishEvery = options.publishIntervalMs ?? 25
   const metrics = options.metrics ?? new AggregateMetrics()
   const logger = options.logger ?? silentLogger
+  // While a `vote` process is in the voting group, more votes are due: not idle (restarting after a crash, or still starting).
+  const voting = groupWatcher(kafka, names.groups.vote)
   const member = new GroupMember(kafka, {
     groupId: names.groups.aggregate,
     topic: names.votes,
     sessionTimeoutMs: options.sessionTimeoutMs,
     idleMs: options.idleMs,
+    upstreamActive: voting.active,
     stopSignal: options.stopSignal,
     // The fetch wait only matters when nothing is there; it is part of the latency budget when votes trickle in.
     tuning: {maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 50},
@@ -169,7 +173,7 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
     stop: async () => {
       clearInterval(ticker)
       await publish().catch(() => {})
-      await producer.disconnect().catch(() => {})
+      await Promise.all([producer.disconnect().catch(() => {}), voting.close()])
     },
     // No chunkSize: a chunk is the whole batch, committed at its last offset. No chunk retry:
     // Postgres outages are retried statement by statement, Kafka's errors go back to kafkajs.

@@ -1,11 +1,23 @@
 import type {Consumer, ConsumerConfig, ConsumerRunConfig, Kafka} from 'kafkajs'
 
 /**
+ * Whether the stage that writes this member's input is still at work (for `aggregate`: a `vote`
+ * process in the voting group); checked at most once a second while the member looks idle.
+ */
+export type UpstreamCheck = () => Promise<boolean>
+
+const UPSTREAM_CHECK_EVERY_MS = 1000
+
+/**
  * Tracks a group member's life for `--exit-when-idle` and clean stops. Idle means:
  * this member holds an assignment (waiting for one after a restart does not count:
  * a killed member keeps its partitions until its session times out) and its fetches
  * kept succeeding, empty, for `idleMs` since the assignment or the last record. A
  * broker outage is therefore never idle: no fetch succeeds during it.
+ *
+ * With an upstream check, idle also needs the upstream gone, and `idleMs` of empty fetches
+ * counted again from when it was first seen gone: its last records may still be on their way.
+ * So an aggregator does not end while a `vote` restarts after a crash or has yet to cast.
  */
 export class MemberLifecycle {
   private assignedAt: number | null = null
@@ -20,10 +32,15 @@ export class MemberLifecycle {
   error?: Error
 
   /** `stopSignal`: aborted on SIGINT/SIGTERM by the command, possibly before this member even exists. */
+  private upstreamGoneAt: number | null = null
+  private lastUpstreamCheck = 0
+  private checkingUpstream = false
+
   constructor(
     consumer: Consumer,
     private readonly idleMs: number | undefined,
     stopSignal?: AbortSignal,
+    private readonly upstreamActive?: UpstreamCheck,
   ) {
     if (stopSignal?.aborted) this.stop('signal')
     stopSignal?.addEventListener('abort', () => this.stop('signal'), {once: true})
@@ -87,16 +104,32 @@ export class MemberLifecycle {
     this.abort.abort()
   }
 
+  private checkIdle(): void {
+    if (this.assignedAt === null || this.busy > 0) return
+    const quietSince = Math.max(this.assignedAt, this.lastRecordAt)
+    if (this.lastFetchAt - quietSince < this.idleMs!) return
+    if (!this.upstreamActive) return this.stop('idle')
+    if (this.upstreamGoneAt !== null && this.lastFetchAt - Math.max(quietSince, this.upstreamGoneAt) >= this.idleMs!)
+      return this.stop('idle')
+    if (this.checkingUpstream || Date.now() - this.lastUpstreamCheck < UPSTREAM_CHECK_EVERY_MS) return
+    this.checkingUpstream = true
+    this.lastUpstreamCheck = Date.now()
+    this.upstreamActive()
+      .then((active) => {
+        if (active) this.upstreamGoneAt = null
+        else this.upstreamGoneAt ??= Date.now()
+      })
+      // Not knowing (the broker is away) is not idle; the next check asks again.
+      .catch(() => {})
+      .finally(() => {
+        this.checkingUpstream = false
+      })
+  }
+
   /** Resolves when the member should stop: signal, idle, or an explicit stop(). */
   untilStopped(): Promise<void> {
     if (this.idleMs) {
-      this.idleTimer = setInterval(
-        () => {
-          if (this.assignedAt === null || this.busy > 0) return
-          if (this.lastFetchAt - Math.max(this.assignedAt, this.lastRecordAt) >= this.idleMs!) this.stop('idle')
-        },
-        Math.min(250, this.idleMs),
-      )
+      this.idleTimer = setInterval(() => this.checkIdle(), Math.min(250, this.idleMs))
     }
     return new Promise((resolve) => {
       const done = () => {

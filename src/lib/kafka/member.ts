@@ -4,7 +4,7 @@ import {describeCause} from '../errors.js'
 import type {Logger} from '../logger.js'
 import {retry} from '../retry.js'
 import {FencedError, isFencingError} from './fencing.js'
-import {MemberLifecycle, memberConsumer, runMember} from './lifecycle.js'
+import {MemberLifecycle, memberConsumer, runMember, type UpstreamCheck} from './lifecycle.js'
 
 export interface MemberConfig {
   groupId: string
@@ -12,6 +12,8 @@ export interface MemberConfig {
   sessionTimeoutMs: number
   /** --exit-when-idle */
   idleMs?: number
+  /** Idle also needs the upstream stage gone (see MemberLifecycle). */
+  upstreamActive?: UpstreamCheck
   /** Stop after this long ('duration'). */
   durationMs?: number
   /** Aborted on SIGINT/SIGTERM: finish or abandon the chunk in flight, then stop. */
@@ -70,7 +72,7 @@ export class GroupMember {
     private readonly config: MemberConfig,
   ) {
     this.consumer = memberConsumer(kafka, config.groupId, config.sessionTimeoutMs, config.tuning)
-    this.lifecycle = new MemberLifecycle(this.consumer, config.idleMs, config.stopSignal)
+    this.lifecycle = new MemberLifecycle(this.consumer, config.idleMs, config.stopSignal, config.upstreamActive)
     config.metrics.observe(this.consumer)
   }
 

@@ -38,9 +38,9 @@ describe('MemberLifecycle: idle detection (fake timers)', () => {
     }
   }
 
-  const start = (idleMs: number | undefined, stopSignal?: AbortSignal) => {
+  const start = (idleMs: number | undefined, stopSignal?: AbortSignal, upstreamActive?: () => Promise<boolean>) => {
     consumer = new Events()
-    lifecycle = new MemberLifecycle(consumer as unknown as Consumer, idleMs, stopSignal)
+    lifecycle = new MemberLifecycle(consumer as unknown as Consumer, idleMs, stopSignal, upstreamActive)
     stopped = false
     void lifecycle.untilStopped().then(() => (stopped = true))
   }
@@ -146,5 +146,49 @@ describe('MemberLifecycle: idle detection (fake timers)', () => {
     consumer.heartbeat()
     consumer.heartbeat()
     assert.equal(lifecycle.confirmations, 3)
+  })
+
+  describe('with an upstream check (aggregate: a vote process in the voting group)', () => {
+    /** Like run(), letting the upstream check's promise settle after every step. */
+    const runSettling = async (ms: number, every = 100) => {
+      for (let t = 0; t < ms; t += every) {
+        mock.timers.tick(every)
+        consumer.fetch()
+        for (let i = 0; i < 5; i++) await Promise.resolve()
+      }
+    }
+
+    it('is not idle while upstream is at work, however long; once it is gone, after the idle time again', async () => {
+      let active = true
+      let checks = 0
+      start(IDLE_MS, undefined, async () => (checks++, active))
+      consumer.join()
+      await runSettling(30_000)
+      assert.equal(lifecycle.stopReason, null, 'a vote process is still in the voting group')
+      assert.ok(checks >= 25 && checks <= 31, `asked at most once a second while idle: ${checks} checks in 30 s`)
+      active = false
+      await runSettling(1000)
+      assert.equal(lifecycle.stopReason, null, 'its last votes may still be on their way: the idle time counts again')
+      await runSettling(1300)
+      assert.equal(lifecycle.stopReason, 'idle')
+    })
+
+    it('upstream coming back resets it; a check that fails is not "gone"', async () => {
+      let answer: () => Promise<boolean> = async () => false
+      start(IDLE_MS, undefined, () => answer())
+      consumer.join()
+      await runSettling(1100)
+      answer = async () => true
+      await runSettling(5000)
+      assert.equal(lifecycle.stopReason, null, 'back in the group before the idle time passed again')
+      answer = async () => {
+        throw new Error('broker away')
+      }
+      await runSettling(10_000)
+      assert.equal(lifecycle.stopReason, null, 'unknown is not idle')
+      answer = async () => false
+      await runSettling(3000)
+      assert.equal(lifecycle.stopReason, 'idle')
+    })
   })
 })
