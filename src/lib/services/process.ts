@@ -36,9 +36,17 @@ export function freePort(): Promise<number> {
   })
 }
 
-export async function commandExists(command: string, args = ['--version']): Promise<boolean> {
+/**
+ * Whether `command` is on PATH and runs. Only "not found" (or not executable) means no: a probe
+ * that is slow or fails in another way still found the command. `mvn -v` starts a JVM, which took
+ * over 10 s on a machine under load and was then reported as "Maven is not on PATH".
+ */
+export async function commandExists(command: string, args = ['--version'], timeoutMs = 10_000): Promise<boolean> {
   const {execFile} = await import('node:child_process')
   return new Promise((resolve) => {
-    execFile(command, args, {timeout: 10_000}, (error) => resolve(!error))
+    execFile(command, args, {timeout: timeoutMs}, (error) => {
+      const code = (error as NodeJS.ErrnoException | null)?.code
+      resolve(code !== 'ENOENT' && code !== 'EACCES')
+    })
   })
 }
