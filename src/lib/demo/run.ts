@@ -156,13 +156,10 @@ async function runStages(
     } else {
       ui.note(`Voting at ${options.rate} votes/s; logs in ${demo.logDir}`)
       await vote.done()
-      // An aggregator that found no new votes for its idle time while vote was held up (a vote
-      // process killed and waiting for its partitions, an outage) ended before the last votes:
-      // one more run drains them. (Seen: 820 of 3,000 votes left uncounted.)
-      const drain = aggregate.child.exitCode !== null
       calm.abort() // every vote is cast: the aggregator may drain in peace
       await Promise.all([chaos, checks])
-      if (drain) aggregate.restart()
+      // aggregate --exit-when-idle waits while a vote process is in the voting group (a killed one
+      // restarting included), so it ends only after the last vote is counted.
       await aggregate.done()
       if (options.snapshot) await runInteractive(['dashboard', '--once'], demo)
     }
