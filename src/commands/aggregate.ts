@@ -13,7 +13,8 @@ export default class Aggregate extends BaseCommand<typeof Aggregate> {
   static description = `Consumes votes_topic (group election-aggregator) and publishes absolute totals to the compacted aggregate topics
 (aggregated_votes_per_candidate, aggregated_turnout_by_location, ..._by_gender, ..._by_age, aggregated_party_wise_votes,
 aggregated_votes_per_location_candidate)
-at least every 25 ms (--publish-interval) while votes flow.
+while votes flow: the per-candidate totals at least every 25 ms (--publish-interval), the other totals at least every
+250 ms (--breakdown-interval).
 Exactly once: a crash, a restart or a second aggregator never loses or double-counts a vote.`
 
   static examples = [
@@ -31,7 +32,11 @@ Exactly once: a crash, a restart or a second aggregator never loses or double-co
 
   static flags = {
     ...memberFlags('votes', ' and no `vote` process in the voting group'),
-    'publish-interval': durationFlag({summary: 'Longest wait before changed totals are published', default: 25}),
+    'publish-interval': durationFlag({summary: 'Longest wait before changed per-candidate totals are published', default: 25}),
+    'breakdown-interval': durationFlag({
+      summary: 'Longest wait before the other changed totals (region, gender, age band, party, region and candidate) are published',
+      default: 250,
+    }),
     ...metricsFlags,
   }
 
@@ -51,6 +56,7 @@ Exactly once: a crash, a restart or a second aggregator never loses or double-co
       stopSignal: this.stopSignal.signal,
       sessionTimeoutMs: this.flags['session-timeout'],
       publishIntervalMs: this.flags['publish-interval'],
+      breakdownIntervalMs: this.flags['breakdown-interval'],
       metrics: new AggregateMetrics(registry),
       logger: this.logger,
       onProgress: (s) => {

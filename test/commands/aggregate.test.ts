@@ -33,14 +33,16 @@ describe('election aggregate', () => {
 
   it('refuses a bad or out-of-range duration with one clear line naming the flag, counting nothing', async () => {
     const t = uncounted
-    const [zero, overflow, session] = await Promise.all([
+    const [zero, breakdownZero, overflow, session] = await Promise.all([
       runCli(['aggregate', '--publish-interval', '0ms'], t.env),
+      runCli(['aggregate', '--breakdown-interval', '0s'], t.env),
       // Beyond a Node timer's 2^31-1 ms the interval fired every millisecond.
       runCli(['aggregate', '--publish-interval', '1300h', '--exit-when-idle', '2s'], t.env),
       runCli(['aggregate', '--session-timeout', '5999ms', '--exit-when-idle', '2s'], t.env),
     ])
     allOf([
       ['--publish-interval 0ms', () => assertCleanError(zero, 2, /publish-interval|duration/, /0ms/)],
+      ['--breakdown-interval 0s', () => assertCleanError(breakdownZero, 2, /--breakdown-interval/, /0s/)],
       ['--publish-interval 1300h', () => assertCleanError(overflow, 2, /--publish-interval/, /1300h/, /at most 500h/)],
       ['--session-timeout 5999ms', () => assertCleanError(session, 2, /--session-timeout/, /5999ms/, /6s to 30m/)],
     ])

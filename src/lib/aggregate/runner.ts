@@ -15,14 +15,18 @@ import {AggregateMetrics} from '../metrics/pipeline.js'
 import {retry} from '../retry.js'
 import {claimsOf, sortOutcomes} from './batch.js'
 import {publishTotals} from './publish.js'
-import {countVotes, dimensionKey, keysOf, type DimensionKey} from './store.js'
+import {PublicationSchedule} from './schedule.js'
+import {countVotes, keysOf} from './store.js'
 
 export interface AggregateOptions {
   /** Aborted on SIGINT/SIGTERM: finish or abandon the batch in flight, then stop. */
   stopSignal?: AbortSignal
   idleMs?: number
   sessionTimeoutMs: number
+  /** Longest wait before changed per-candidate totals are published. */
   publishIntervalMs?: number
+  /** Longest wait before the other changed totals (region, gender, age band, party, region and candidate) are. */
+  breakdownIntervalMs?: number
   onProgress?: (stats: AggregateStats) => void
   /** Where the run is counted for Prometheus; a private, unserved set when omitted. */
   metrics?: AggregateMetrics
@@ -83,33 +87,38 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
   const started = Date.now()
   const stats = {consumed: 0, counted: 0, duplicates: 0, deadLettered: 0, published: 0}
 
-  // Keys whose totals changed since the last publication, and the voting times waiting on it.
-  let dirty = new Set<DimensionKey>()
+  // The totals that changed since they were last published, and the voting times waiting on the headline.
+  const schedule = new PublicationSchedule({headlineMs: publishEvery, breakdownMs: options.breakdownIntervalMs ?? 250})
   let waiting: number[] = []
   let publishing: Promise<void> = Promise.resolve()
-  let lastPublish = 0
-  const publish = (all = false) => {
+  // One round queued at most: a slow publication is not followed by a round per tick.
+  let queued = false
+  /** `due`: the keys whose interval is up; `pending`: every changed key (a stop); `everything`: every key Postgres holds. */
+  const publish = (mode: 'due' | 'pending' | 'everything' = 'due') => {
+    if (queued && mode === 'due') return publishing
+    queued = true
     publishing = publishing.then(async () => {
-      const keys = dirty
-      const times = waiting
-      dirty = new Set()
-      waiting = []
+      queued = false
+      const {keys, headline} = schedule.take(mode !== 'due')
+      if (keys.length === 0 && mode !== 'everything') return
+      const times = headline || mode === 'everything' ? waiting : []
+      if (times === waiting) waiting = []
       try {
-        const published = await retry(() => publishTotals(pool, producer, names, all ? undefined : [...keys]), {
+        const published = await retry(() => publishTotals(pool, producer, names, mode === 'everything' ? undefined : keys), {
           signal: member.signal,
           onRetry: metrics.retried,
         })
         stats.published += published
         metrics.published.inc(published)
-        lastPublish = Date.now()
+        const publishedAt = Date.now()
         for (const t of times) {
-          const latency = Math.max(1, lastPublish - t)
+          const latency = Math.max(1, publishedAt - t)
           histogram.recordValue(latency)
           metrics.latencyMs(latency)
         }
       } catch (error) {
         // Keep them for the next round; totals are absolute so a late publication is still right.
-        for (const k of keys) dirty.add(k)
+        schedule.restore(keys)
         waiting.push(...times)
         if (!member.signal.aborted) logger.warn(`publishing totals failed, will retry: ${describeCause(error)}`)
       }
@@ -118,7 +127,7 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
   }
   const ticker = setInterval(
     () => {
-      if (dirty.size > 0 && Date.now() - lastPublish >= publishEvery) void publish()
+      if (schedule.isDue()) void publish()
     },
     Math.max(10, Math.floor(publishEvery / 2)),
   )
@@ -145,9 +154,11 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
       await producer.send({topic: names.deadLetter, acks: -1, messages: rejected.map((r) => deadLetter(batch.topic, batch.partition, r))})
     }
     for (const vote of counted) {
-      for (const [dimension, key] of keysOf(vote)) dirty.add(dimensionKey(dimension, key))
+      for (const [dimension, key] of keysOf(vote)) schedule.mark(dimension, key)
       waiting.push(Date.parse(vote.voting_time))
     }
+    // The counts are committed in Postgres: their publication need not wait for the offsets' commit.
+    if (schedule.isDue()) void publish()
     resolveOffset(batch.lastOffset())
     // Only after the counts are committed: a crash before this line re-reads the batch, which counts nothing twice.
     const next = String(Number(batch.lastOffset()) + 1)
@@ -160,7 +171,6 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
     metrics.counted.inc(counted.length)
     metrics.duplicates.inc(duplicates)
     metrics.deadLettered(rejected)
-    if (dirty.size > 0 && Date.now() - lastPublish >= publishEvery) void publish()
     options.onProgress?.(snapshot())
   }
 
@@ -168,11 +178,11 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
     start: async () => {
       await producer.connect()
       // Totals committed by an earlier run that crashed before publishing them go out now.
-      await publish(true)
+      await publish('everything')
     },
     stop: async () => {
       clearInterval(ticker)
-      await publish().catch(() => {})
+      await publish('pending').catch(() => {})
       await Promise.all([producer.disconnect().catch(() => {}), voting.close()])
     },
     // No chunkSize: a chunk is the whole batch, committed at its last offset. No chunk retry:

@@ -13,13 +13,17 @@ export interface ReadOptions {
 
 export type OnRecord = (topic: string, key: string, value: Buffer | null, timestamp: number) => void
 
-/** A throwaway group per reader: it never commits, so every reader sees everything. */
-export function readerConsumer(kafka: Kafka, namespace: string, role = 'reader'): Consumer {
+/**
+ * A throwaway group per reader: it never commits, so every reader sees everything. A fetch
+ * returns once `minBytes` are there or after half a second.
+ */
+export function readerConsumer(kafka: Kafka, namespace: string, role = 'reader', minBytes = 1): Consumer {
   return kafka.consumer({
     groupId: `${namespace}election-${role}-${randomBytes(6).toString('hex')}`,
     readUncommitted: false,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: 500,
+    minBytes,
     sessionTimeout: 10_000,
     heartbeatInterval: 3000,
   })
