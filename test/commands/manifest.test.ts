@@ -35,6 +35,21 @@ describe('oclif.manifest.json (written by npm run build)', () => {
     }
   })
 
+  it('holds every flag of every built command: a stale manifest breaks the --help of a command with a new flag', async () => {
+    const manifest = JSON.parse(await readFile(path.join(root, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, {flags: Record<string, unknown>}>
+    }
+    for (const id of await builtCommands()) {
+      const file = path.join(root, 'dist', 'commands', ...id.split(':')) + '.js'
+      const {default: command} = (await import(file)) as {
+        default: {flags?: Record<string, unknown>; baseFlags?: Record<string, unknown>; enableJsonFlag?: boolean}
+      }
+      // oclif adds --json to the commands that enable it.
+      const flags = [...Object.keys({...command.baseFlags, ...command.flags}), ...(command.enableJsonFlag ? ['json'] : [])].sort()
+      assert.deepEqual(Object.keys(manifest.commands[id]?.flags ?? {}).sort(), flags, id)
+    }
+  })
+
   it('election --help lists the commands from it', async () => {
     const {code, stdout} = await runCli(['--help'])
     assert.equal(code, 0)
