@@ -12,6 +12,8 @@ import {assertSchema} from './db/schema.js'
 import {assertTopics} from './kafka/admin.js'
 import type {Logger} from './logger.js'
 import {connectKafka} from './kafka/connect.js'
+import {DEFAULT_STOP_TIMEOUT_MS, formatDuration} from './flags.js'
+import {StopGrace} from './stop-grace.js'
 import {namesIn, namespace, type TopicNames} from './kafka/topics.js'
 import type {Admin, Kafka} from 'kafkajs'
 import type pg from 'pg'
@@ -46,7 +48,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   static topicsNeeded: (names: TopicNames) => string[] = () => []
   protected readonly stopSignal = new AbortController()
-  private readonly onSignal = () => this.stopSignal.abort()
+  /** The first signal stops cleanly; one more (or the stop outlasting --stop-timeout) ends the process. */
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.lastSignal = signal
+    if (this.stopSignal.signal.aborted) this.stopGrace().signal()
+    else this.stopSignal.abort()
+  }
+  private lastSignal: NodeJS.Signals = 'SIGTERM'
+  private grace?: StopGrace
 
   protected flags!: BaseFlags<T>
   private cachedSettings?: Settings
@@ -58,6 +67,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       process.off('SIGTERM', early.electionEarlyHandler)
     }
     if ((this.ctor as typeof BaseCommand).longRunning) {
+      this.stopSignal.signal.addEventListener('abort', () => this.stopGrace().begin(), {once: true})
       process.on('SIGINT', this.onSignal)
       process.on('SIGTERM', this.onSignal)
       // Set by supervisors such as the test suite: stop when the parent that started us is gone.
@@ -128,7 +138,38 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return connection
   }
 
+  /** --stop-timeout of vote and aggregate; the default until the flags are parsed (a signal while starting). */
+  private get stopTimeoutMs(): number {
+    return (this.flags as {'stop-timeout'?: number} | undefined)?.['stop-timeout'] ?? DEFAULT_STOP_TIMEOUT_MS
+  }
+
+  /** Bounds the clean stop of a long-running command (see StopGrace). */
+  private stopGrace(): StopGrace {
+    this.grace ??= new StopGrace(this.stopTimeoutMs, {
+      hint: () =>
+        this.logger.warn(
+          'Still stopping (finishing the work in flight; Kafka or Postgres may not be answering): signal again (Ctrl-C) to exit now.',
+        ),
+      force: (reason) => {
+        const timeout = `--stop-timeout ${formatDuration(this.stopTimeoutMs)}`
+        const report = errorReport(
+          new ElectionError(
+            reason === 'timeout'
+              ? `stopped without a clean shutdown: Kafka or Postgres did not answer within ${timeout}`
+              : `stopped at once on a second ${this.lastSignal}, without a clean shutdown`,
+            'unavailable',
+            ['nothing is lost: what was not committed is consumed again by the next run', 'check the services: election services status'],
+          ),
+        )
+        this.printError(report)
+        process.exit(reason === 'timeout' ? report.code : 128 + (this.lastSignal === 'SIGINT' ? 2 : 15))
+      },
+    })
+    return this.grace
+  }
+
   public override async finally(error: Error | undefined): Promise<unknown> {
+    this.grace?.end()
     for (const cleanup of this.cleanups.splice(0)) await cleanup().catch(() => {})
     process.off('SIGINT', this.onSignal)
     process.off('SIGTERM', this.onSignal)
@@ -159,6 +200,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     super.logJson(redactJson(json))
   }
 
+  /** One error as the user sees it: a JSON object under --json, else one line and its suggestions on stderr. */
+  private printError({name, message, suggestions, code}: ReturnType<typeof errorReport>): void {
+    if (this.jsonEnabled?.()) {
+      this.logJson({error: {name, message, suggestions, exitCode: code}})
+    } else {
+      process.stderr.write(`Error: ${message}\n`)
+      for (const s of suggestions) process.stderr.write(`  Try: ${s}\n`)
+    }
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's --help and --version end with exit 0 through here: not an error.
     if (error.oclif?.exit === 0) return
@@ -166,12 +217,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.exitCode = code
     // A spinner still running (demo's "Bringing up services") holds stderr until it stops: the error would never show.
     if (ux.action.running) ux.action.stop('failed')
-    if (this.jsonEnabled?.()) {
-      this.logJson({error: {name, message, suggestions, exitCode: code}})
-    } else {
-      process.stderr.write(`Error: ${message}\n`)
-      for (const s of suggestions) process.stderr.write(`  Try: ${s}\n`)
-    }
+    this.printError({name, message, suggestions, code})
     if (this.flags?.debug || process.argv.includes('--debug')) process.stderr.write(`${redact(error.stack ?? '')}\n`)
     return undefined
   }

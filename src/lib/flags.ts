@@ -69,11 +69,22 @@ export const seedFlag = Flags.integer({summary: 'Seed for deterministic data; sa
 export const SESSION_TIMEOUT_BOUNDS = {min: 6_000, max: 1_800_000}
 
 /** The flags of a long-running group member (vote, aggregate). */
+/** How long a clean stop may take before the process ends anyway (see StopGrace). */
+export const DEFAULT_STOP_TIMEOUT_MS = 20_000
+
 export const memberFlags = (records: string, alsoWhen = '') => ({
   'exit-when-idle': durationFlag({summary: `Exit 0 once holding partitions with no new ${records} for this long${alsoWhen}, e.g. 5s`}),
   'session-timeout': durationFlag({
     summary: "Consumer group session timeout: how long a crashed member holds its partitions; within the brokers' default limits",
     default: 10_000,
     ...SESSION_TIMEOUT_BOUNDS,
+  }),
+  'stop-timeout': durationFlag({
+    summary:
+      'How long a stop (Ctrl-C, SIGTERM) may take to finish the work in flight and leave the group before the process ends anyway; ' +
+      'nothing is lost either way',
+    default: DEFAULT_STOP_TIMEOUT_MS,
+    min: 1000,
+    max: 3_600_000,
   }),
 })

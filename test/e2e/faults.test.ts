@@ -191,3 +191,49 @@ describe('faults: the broker and Postgres killed (kill -9) and restarted mid-run
     await assertExactlyOnce(t, VOTERS)
   })
 })
+
+describe('faults: stopped while the broker is gone for good', function () {
+  this.timeout(5 * 60_000)
+  const VOTERS = 6000
+  const session = ['--session-timeout', '6s']
+  let t: TestEnv
+  before(async function () {
+    if (!(await localServices())) this.skip() // KAFKA_BROKERS / DATABASE_URL: not ours to kill
+    t = await prepare(VOTERS)
+  })
+  after(async () => {
+    killAllCli()
+    await restartServices()
+    await t?.drop()
+  })
+
+  // Without a bound, kafkajs retried its way through the stop: vote took 21 s to end after SIGTERM, aggregate 94 s.
+  it('a signal ends vote and aggregate within --stop-timeout (or at once on a second signal), with one line and nothing lost', async () => {
+    const vote = startCli(['vote', '--rate', '300', '--stop-timeout', '3s', ...session], t.env)
+    const aggregate = startCli(['aggregate', '--stop-timeout', '3s', ...session], t.env)
+    await until(async () => (await count(t, 'aggregator_counted_votes')) > 0, 60_000, 'vote and aggregate under way')
+    await killBroker()
+    await sleep(2000)
+    const ended = Promise.all([waitFor(vote), waitFor(aggregate)])
+    vote.kill('SIGTERM')
+    aggregate.kill('SIGTERM')
+    await sleep(500)
+    vote.kill('SIGINT') // a second signal: no waiting for the grace
+    const [v, a] = await ended // a hang is bounded by the test's timeout
+    assert.equal(v.code, 130, `vote: ${v.stderr.slice(-2000)}`)
+    assert.match(v.stderr, /^Error: stopped at once on a second SIGINT, without a clean shutdown$/m)
+    assert.equal(a.code, 4, `aggregate: ${a.stderr.slice(-2000)}`)
+    assert.match(a.stderr, /^Error: stopped without a clean shutdown: Kafka or Postgres did not answer within --stop-timeout 3s$/m)
+    for (const r of [v, a]) {
+      assert.match(r.stderr, /^ {2}Try: nothing is lost: what was not committed is consumed again by the next run$/m)
+      assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace')
+    }
+
+    await restartServices()
+    const rest = await runJson(['vote', '--exit-when-idle', '3s', ...session], t.env)
+    assert.equal(rest.code, 0, rest.stderr)
+    const drain = await runJson(['aggregate', '--exit-when-idle', '3s', ...session], t.env)
+    assert.equal(drain.code, 0, drain.stderr)
+    await assertExactlyOnce(t, VOTERS)
+  })
+})
