@@ -29,9 +29,9 @@ export const viewerConsumer = (kafka: Kafka, namespace: string): Consumer => rea
 /**
  * The records of a batch worth ingesting: a candidate's every record (the race and the rate are
  * drawn from their timestamps), of the other aggregates only each key's last. The aggregator
- * republishes every changed key 40 times a second, so at 5,000 votes/s a batch of
- * location_candidate holds each of its keys many times over; parsing only the last is what the
- * compacted topic means anyway.
+ * republishes every changed key up to 4 times a second, and a fetch gathers up to half a second,
+ * so a batch (and above all the start-up replay) holds a key many times over; parsing only the
+ * last is what the compacted topic means anyway.
  */
 export function recordsToIngest(kind: AggregateKind, messages: KafkaMessage[]): KafkaMessage[] {
   if (kind === 'candidate') return messages.filter((m) => m.key !== null)
