@@ -138,22 +138,32 @@ describe('faults: zombie members (SIGSTOP past the session timeout, then SIGCONT
   })
 })
 
-describe('faults: the broker and Postgres killed (kill -9) and restarted mid-run', function () {
-  this.timeout(6 * 60_000)
-  const VOTERS = 8000
-  const session = ['--session-timeout', '6s']
-  let t: TestEnv
+/**
+ * An election of `voters` on the local services, which the describe's tests may kill: skipped on
+ * KAFKA_BROKERS / DATABASE_URL (not ours to kill); afterwards the services are up again for the rest.
+ */
+function electionOnKillableServices(voters: number): () => TestEnv {
+  let t: TestEnv | undefined
   before(async function () {
-    if (!(await localServices())) this.skip() // KAFKA_BROKERS / DATABASE_URL: not ours to kill
-    t = await prepare(VOTERS)
+    if (!(await localServices())) this.skip()
+    t = await prepare(voters)
   })
   after(async () => {
     killAllCli()
     await restartServices() // whatever happened, the rest of the suite gets its services back
     await t?.drop()
   })
+  return () => t!
+}
+
+describe('faults: the broker and Postgres killed (kill -9) and restarted mid-run', function () {
+  this.timeout(6 * 60_000)
+  const VOTERS = 8000
+  const session = ['--session-timeout', '6s']
+  const election = electionOnKillableServices(VOTERS)
 
   it('carries on exactly, never takes an outage for idle, and stops promptly on SIGTERM afterwards', async () => {
+    const t = election()
     const vote = startCli(['vote', '--rate', '300', '--exit-when-idle', '3s', ...session], t.env)
     const aggregate = startCli(['aggregate', '--exit-when-idle', '3s', ...session], t.env)
     // During and after the Postgres outage no vote can be cast, so aggregate may rightly find
@@ -196,19 +206,11 @@ describe('faults: stopped while the broker is gone for good', function () {
   this.timeout(5 * 60_000)
   const VOTERS = 6000
   const session = ['--session-timeout', '6s']
-  let t: TestEnv
-  before(async function () {
-    if (!(await localServices())) this.skip() // KAFKA_BROKERS / DATABASE_URL: not ours to kill
-    t = await prepare(VOTERS)
-  })
-  after(async () => {
-    killAllCli()
-    await restartServices()
-    await t?.drop()
-  })
+  const election = electionOnKillableServices(VOTERS)
 
   // Without a bound, kafkajs retried its way through the stop: vote took 21 s to end after SIGTERM, aggregate 94 s.
   it('a signal ends vote and aggregate within --stop-timeout (or at once on a second signal), with one line and nothing lost', async () => {
+    const t = election()
     const vote = startCli(['vote', '--rate', '300', '--stop-timeout', '3s', ...session], t.env)
     const aggregate = startCli(['aggregate', '--stop-timeout', '3s', ...session], t.env)
     await until(async () => (await count(t, 'aggregator_counted_votes')) > 0, 60_000, 'vote and aggregate under way')
