@@ -169,8 +169,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   public override async finally(error: Error | undefined): Promise<unknown> {
-    this.grace?.end()
+    // The grace ends after the clean-ups: closing a pool or a client can hang on a paused
+    // or vanished service too, and --stop-timeout bounds the whole stop.
     for (const cleanup of this.cleanups.splice(0)) await cleanup().catch(() => {})
+    this.grace?.end()
     process.off('SIGINT', this.onSignal)
     process.off('SIGTERM', this.onSignal)
     return super.finally(error)
