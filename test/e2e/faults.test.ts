@@ -138,6 +138,18 @@ describe('faults: zombie members (SIGSTOP past the session timeout, then SIGCONT
   })
 })
 
+/** Waits until vote and aggregate have joined and counted a first vote. */
+const underWay = (t: TestEnv) => until(async () => (await count(t, 'aggregator_counted_votes')) > 0, 60_000, 'vote and aggregate under way')
+
+/** After a fault: a fresh vote casts what is left, a fresh aggregate counts it all, then the exactly-once checks. */
+async function finishExactly(t: TestEnv, voters: number, session: string[]): Promise<void> {
+  const rest = await runJson(['vote', '--exit-when-idle', '3s', ...session], t.env)
+  assert.equal(rest.code, 0, rest.stderr)
+  const drain = await runJson(['aggregate', '--exit-when-idle', '3s', ...session], t.env)
+  assert.equal(drain.code, 0, drain.stderr)
+  await assertExactlyOnce(t, voters)
+}
+
 /**
  * An election of `voters` on the local services, which the describe's tests may kill: skipped on
  * KAFKA_BROKERS / DATABASE_URL (not ours to kill); afterwards the services are up again for the rest.
@@ -180,7 +192,7 @@ describe('faults: the broker and Postgres killed (kill -9) and restarted mid-run
       }
     }
     // Both must be under way (joined, counting) before the broker goes.
-    await until(async () => (await count(t, 'aggregator_counted_votes')) > 0, 60_000, 'vote and aggregate under way')
+    await underWay(t)
     await killBroker()
     await sleep(7000) // more than --exit-when-idle: no fetch succeeds, so this is not idle
     await running('during the broker outage')
@@ -193,12 +205,7 @@ describe('faults: the broker and Postgres killed (kill -9) and restarted mid-run
     await sleep(4000)
     await running('after the outages', ['vote'])
     await Promise.all([stopCleanly(vote, 'vote'), stopCleanly(aggregate, 'aggregate')])
-
-    const rest = await runJson(['vote', '--exit-when-idle', '3s', ...session], t.env)
-    assert.equal(rest.code, 0, rest.stderr)
-    const drain = await runJson(['aggregate', '--exit-when-idle', '3s', ...session], t.env)
-    assert.equal(drain.code, 0, drain.stderr)
-    await assertExactlyOnce(t, VOTERS)
+    await finishExactly(t, VOTERS, session)
   })
 })
 
@@ -213,7 +220,7 @@ describe('faults: stopped while the broker is gone for good', function () {
     const t = election()
     const vote = startCli(['vote', '--rate', '300', '--stop-timeout', '3s', ...session], t.env)
     const aggregate = startCli(['aggregate', '--stop-timeout', '3s', ...session], t.env)
-    await until(async () => (await count(t, 'aggregator_counted_votes')) > 0, 60_000, 'vote and aggregate under way')
+    await underWay(t)
     await killBroker()
     await sleep(2000)
     const ended = Promise.all([waitFor(vote), waitFor(aggregate)])
@@ -232,10 +239,6 @@ describe('faults: stopped while the broker is gone for good', function () {
     }
 
     await restartServices()
-    const rest = await runJson(['vote', '--exit-when-idle', '3s', ...session], t.env)
-    assert.equal(rest.code, 0, rest.stderr)
-    const drain = await runJson(['aggregate', '--exit-when-idle', '3s', ...session], t.env)
-    assert.equal(drain.code, 0, drain.stderr)
-    await assertExactlyOnce(t, VOTERS)
+    await finishExactly(t, VOTERS, session)
   })
 })
