@@ -14,6 +14,7 @@ import type {Logger} from './logger.js'
 import {connectKafka} from './kafka/connect.js'
 import {DEFAULT_STOP_TIMEOUT_MS, formatDuration} from './flags.js'
 import {StopGrace} from './stop-grace.js'
+import {holdSignalsWhileEnding} from './exit-when-done.js'
 import {namesIn, namespace, type TopicNames} from './kafka/topics.js'
 import type {Admin, Kafka} from 'kafkajs'
 import type pg from 'pg'
@@ -51,10 +52,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** The first signal stops cleanly; one more (or the stop outlasting --stop-timeout) ends the process. */
   private readonly onSignal = (signal: NodeJS.Signals) => {
     this.lastSignal = signal
+    this.signalled = true
     if (this.stopSignal.signal.aborted) this.stopGrace().signal()
     else this.stopSignal.abort()
   }
   private lastSignal: NodeJS.Signals = 'SIGTERM'
+  private signalled = false
   private grace?: StopGrace
 
   protected flags!: BaseFlags<T>
@@ -62,14 +65,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     const early = globalThis as {electionEarlyHandler?: () => void; electionEarlySignal?: string}
+    const longRunning = (this.ctor as typeof BaseCommand).longRunning
+    if (longRunning) {
+      this.stopSignal.signal.addEventListener('abort', () => this.stopGrace().begin(), {once: true})
+      // Before the early handlers go: with no listener for a moment, Node drops a signal on its way.
+      process.on('SIGINT', this.onSignal)
+      process.on('SIGTERM', this.onSignal)
+    }
     if (early.electionEarlyHandler) {
       process.off('SIGINT', early.electionEarlyHandler)
       process.off('SIGTERM', early.electionEarlyHandler)
     }
-    if ((this.ctor as typeof BaseCommand).longRunning) {
-      this.stopSignal.signal.addEventListener('abort', () => this.stopGrace().begin(), {once: true})
-      process.on('SIGINT', this.onSignal)
-      process.on('SIGTERM', this.onSignal)
+    if (longRunning) {
       // Set by supervisors such as the test suite: stop when the parent that started us is gone.
       if (process.env.ELECTION_EXIT_WITH_PARENT) {
         const parent = process.ppid
@@ -173,6 +180,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // or vanished service too, and --stop-timeout bounds the whole stop.
     for (const cleanup of this.cleanups.splice(0)) await cleanup().catch(() => {})
     this.grace?.end()
+    // In this order: with no listener for a moment, Node drops a signal that is on its way.
+    holdSignalsWhileEnding(this.signalled)
     process.off('SIGINT', this.onSignal)
     process.off('SIGTERM', this.onSignal)
     return super.finally(error)
