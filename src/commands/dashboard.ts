@@ -6,8 +6,7 @@ import {runLive} from '../lib/dashboard/live.js'
 import {renderSnapshotText} from '../lib/dashboard/render-text.js'
 import {readSnapshot} from '../lib/dashboard/snapshot.js'
 import type {Snapshot} from '../lib/dashboard/types.js'
-import {observeDashboard} from '../lib/metrics/dashboard.js'
-import {startMetrics} from '../lib/metrics/endpoint.js'
+import {serveDashboardMetrics} from '../lib/metrics/dashboard-endpoint.js'
 import {metricsFlags} from '../lib/metrics/flags.js'
 
 export type {Snapshot}
@@ -58,9 +57,8 @@ Shares and turnoutPct are percentages (0-100, 2 decimals); counts Postgres could
   async run(): Promise<Snapshot | undefined> {
     applyNoColor()
     let latest: (() => Snapshot) | undefined
-    observeDashboard(
-      await startMetrics(this.flags, {onCleanup: (cleanup) => this.onCleanup(cleanup), note: (message) => this.note(message)}),
-      () => latest?.(),
+    await serveDashboardMetrics(this.flags, {onCleanup: (cleanup) => this.onCleanup(cleanup), note: (message) => this.note(message)}, () =>
+      latest?.(),
     )
     if (this.flags.once || this.jsonEnabled() || !process.stdout.isTTY) {
       const pool = await this.openPool()
