@@ -8,6 +8,7 @@ import {pinnedKafkaVersion, startLocalKafka} from './kafka-local.js'
 import {prepareBrokerSecurity, secureLocalKafka} from './kafka-security.js'
 import {homeOf} from './postgres-home.js'
 import {startLocalPostgres, stopLocalPostgres} from './postgres-local.js'
+import {purge, purgeTargets} from './purge.js'
 import {commandExists, isAlive, stopPid} from './process.js'
 import {probeEveryBroker, probeKafka, probePostgres, waitUntilHealthy, type ClusterProbeResult, type ProbeResult} from './probe.js'
 
@@ -227,9 +228,10 @@ export async function servicesUp(options: UpOptions = {}): Promise<ServiceStatus
 }
 
 /** Stops only what `up` started (by recorded pid or compose); services from the environment are left alone. */
-export async function servicesDown(options: UpOptions = {}): Promise<{stopped: string[]}> {
+export async function servicesDown(options: UpOptions & {purge?: boolean} = {}): Promise<{stopped: string[]; purged?: string[]}> {
   const dir = stateDir(options.env)
   const state = await readState(dir)
+  const started = structuredClone(state) // with the pids, which the stop below forgets
   const stopped: string[] = []
   const runningNodes = (state.kafka?.source === 'local' ? (state.kafka.nodes ?? []) : []).filter((n) => isAlive(n.pid))
   if (runningNodes.length > 0) {
@@ -255,7 +257,12 @@ export async function servicesDown(options: UpOptions = {}): Promise<{stopped: s
   for (const node of state.kafka?.nodes ?? []) delete node.pid
   if (state.postgres) delete state.postgres.pid
   await writeState(state, dir)
-  return {stopped}
+  if (!options.purge) return {stopped}
+  const purged = await purgeTargets(dir, started)
+  options.onStep?.(purged.length > 0 ? `Deleting ${purged.join(', ')}` : 'Nothing to delete.')
+  await purge(started, purged)
+  if (started.kafka?.source === 'docker') options.onStep?.('Kafka ran in Docker: its volume is kept (docker compose down -v deletes it).')
+  return {stopped, purged}
 }
 
 export async function servicesStatus(options: UpOptions = {}): Promise<ServiceStatus[]> {

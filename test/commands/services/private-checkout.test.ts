@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {copyFile, mkdir, mkdtemp, rm} from 'node:fs/promises'
+import {copyFile, mkdir, mkdtemp, readdir, rm} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import {tmpdir, userInfo} from 'node:os'
 import path from 'node:path'
@@ -87,5 +87,37 @@ describe('services up as root from a checkout in a private (0700) folder', funct
 
     const down = JSON.parse((await election('services', 'down', '--json')).stdout) as {stopped: string[]}
     assert.deepEqual(down.stopped.sort(), ['kafka', 'postgres'])
+  })
+
+  it('down --purge deletes what the services stored, also outside the checkout, and the next up starts afresh', async () => {
+    const state = path.join(checkout, '.election')
+    const outside = sharedHomeDir(state) // what deleting the checkout would leave behind
+    type Init = {createdTables: string[]}
+    await election('services', 'up')
+    assert.ok((JSON.parse((await election('init-db', '--json')).stdout) as Init).createdTables.includes('voters'))
+    const stored = [outside, path.join(state, 'kafka', 'data'), path.join(state, 'postgres-password'), path.join(state, 'services.json')]
+    for (const p of stored) assert.ok(existsSync(p), `${p} is there before the purge`)
+    const kafkaFiles = await readdir(path.join(state, 'kafka'))
+
+    const purged = JSON.parse((await election('services', 'down', '--purge', '--force', '--json')).stdout) as {purged: string[]}
+    for (const p of stored) {
+      assert.ok(purged.purged.includes(p), `${p} reported as deleted: ${purged.purged.join(', ')}`)
+      assert.ok(!existsSync(p), `${p} is gone`)
+    }
+    // Maven's resolution of the Kafka jars is kept: it is not data, and slow to redo.
+    assert.deepEqual(
+      await readdir(path.join(state, 'kafka')),
+      kafkaFiles.filter((f) => /^classpath-/.test(f)),
+    )
+
+    const up = JSON.parse((await election('services', 'up', '--json')).stdout) as StatusResult
+    assert.ok(
+      up.services.every((s) => s.healthy),
+      JSON.stringify(up),
+    )
+    const init = JSON.parse((await election('init-db', '--json')).stdout) as Init
+    assert.ok(init.createdTables.includes('voters'), `a fresh database: init-db creates the tables again (${JSON.stringify(init)})`)
+    await election('services', 'down', '--purge', '--force')
+    assert.ok(!existsSync(outside))
   })
 })

@@ -75,6 +75,23 @@ describe('election services', () => {
     assert.doesNotMatch(result.stderr, /topsecret/)
   })
 
+  it('down --purge without a terminal refuses without --force, stopping and deleting nothing', async () => {
+    const before = await runJson<StatusResult>(['services', 'status'])
+    const refused = await runCli(['services', 'down', '--purge'])
+    assertCleanError(
+      refused,
+      2,
+      /^Error: --purge deletes what the local services stored for .*; refusing without --force when not on a terminal$/m,
+    )
+    assert.match(refused.stderr, /Try: add --force/)
+    const after = await runJson<StatusResult>(['services', 'status', '--check'])
+    assert.deepEqual(
+      after.json.services.map((s) => [s.service, s.pid, s.healthy]),
+      before.json.services.map((s) => [s.service, s.pid, true]),
+      'the same services, still running and healthy',
+    )
+  })
+
   it('up --help shows examples', async () => {
     const result = await runCli(['services', 'up', '--help'])
     assert.equal(result.code, 0)
