@@ -5,6 +5,7 @@ import pg from 'pg'
 
 import {resolveSettings, type Settings} from '../../src/lib/config/settings.js'
 import {readState} from '../../src/lib/config/state.js'
+import {createKafka} from '../../src/lib/kafka/client.js'
 
 /** The resolved settings of the services the root hook brought up (real password, not the redacted one). */
 export async function baseSettings(): Promise<Settings> {
@@ -52,7 +53,26 @@ export async function freshEnv(): Promise<TestEnv> {
       await client.connect()
       await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
       await client.end()
+      await deleteNamespaceTopics(base, namespace)
     },
+  }
+}
+
+/**
+ * The namespace's topics go with its database: kept, one run of the suite left 500 topics (1,500
+ * partitions) on the shared broker, and every later run on the same services found the broker slower.
+ * Best effort: a test that ends with the broker gone (the fault tests restart it first) loses nothing by it.
+ */
+async function deleteNamespaceTopics(base: Settings, namespace: string): Promise<void> {
+  const admin = createKafka(base.kafka, {connectionTimeout: 3000, retries: 1}).admin()
+  try {
+    await admin.connect()
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(namespace))
+    if (topics.length > 0) await admin.deleteTopics({topics, timeout: 10_000})
+  } catch {
+    // see above
+  } finally {
+    await admin.disconnect().catch(() => {})
   }
 }
 
