@@ -74,7 +74,7 @@ describe('replicated cluster: three local brokers over SASL_SSL, one killed (kil
     this.timeout(3 * 60_000)
     killAllCli()
     if (home) {
-      await servicesDown({env: servicesEnv}).catch((error: unknown) => log(`services down: ${String(error)}`))
+      await servicesDown({env: servicesEnv, purge: true}).catch((error: unknown) => log(`services down: ${String(error)}`))
       await rm(home, {recursive: true, force: true})
     }
     await t?.drop()

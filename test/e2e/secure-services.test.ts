@@ -64,7 +64,8 @@ describe('services up --secure: the pipeline over SASL_SSL (SCRAM-SHA-512) and P
   after(async function () {
     this.timeout(3 * 60_000)
     if (home) {
-      await servicesDown({env: t?.env ?? {...process.env, ELECTION_HOME: home}}).catch((error: unknown) =>
+      // --purge: as root the Postgres cluster lives outside `home`, under /var/lib/election, and stayed there.
+      await servicesDown({env: t?.env ?? {...process.env, ELECTION_HOME: home}, purge: true}).catch((error: unknown) =>
         log(`services down: ${String(error)}`),
       )
       await rm(home, {recursive: true, force: true})
