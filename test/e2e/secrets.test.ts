@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
-import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
+import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import pg from 'pg'
 
 import {runCli, type CliResult} from '../helpers/cli.js'
+import {filesWithText} from '../helpers/files.js'
 import {allOf, assertCleanError, assertJsonError} from '../helpers/pipeline.js'
 import {baseSettings, freshEnv, type TestEnv} from '../helpers/services.js'
 
@@ -41,17 +42,10 @@ function withPassword(databaseUrl: string, password: string, place: Place, extra
   return url.toString()
 }
 
-/** Every file under the state folder, with its text. */
-async function filesUnder(dir: string): Promise<Array<{file: string; text: string}>> {
-  const entries = await readdir(dir, {recursive: true, withFileTypes: true})
-  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name))
-  return Promise.all(files.map(async (file) => ({file, text: await readFile(file, 'utf8')})))
-}
-
 /** No secret, raw or percent-encoded, in any run's stdout/stderr or any file under `home`. */
 async function assertNothingLeaks(runs: Run[], secrets: string[], home: string): Promise<void> {
   const forms = secrets.flatMap((s) => [...new Set([s, encodeURIComponent(s)])])
-  const files = await filesUnder(home)
+  const files = await filesWithText(home)
   const leaks: string[] = []
   for (const {label, result} of runs) {
     for (const [stream, text] of [
@@ -185,7 +179,7 @@ describe('secrets are never printed', function () {
       ])
       await assertNothingLeaks(runs, [pgPassword, ssl, key, sasl], home)
       assertExitCodes(runs)
-      assert.ok((await filesUnder(path.join(home, 'demo'))).length >= 2, 'the demo wrote its child logs')
+      assert.ok((await filesWithText(path.join(home, 'demo'))).length >= 2, 'the demo wrote its child logs')
     })
   }
 

@@ -11,6 +11,7 @@ import path from 'node:path'
 import {promisify} from 'node:util'
 
 import {readState, stateDir, withPassword} from '../../../src/lib/config/state.js'
+import {entriesUnder} from '../../helpers/files.js'
 import {runJson} from '../../helpers/cli.js'
 import {freshEnv, modeOf, tryConnect, type TestEnv} from '../../helpers/services.js'
 import {topicSize} from '../../helpers/pipeline.js'
@@ -21,12 +22,7 @@ const isRoot = userInfo().uid === 0
 
 /** Every file and folder below `dir` whose mode lets group or others in. */
 async function openToOthers(dir: string): Promise<string[]> {
-  const open: string[] = []
-  for (const entry of await readdir(dir, {withFileTypes: true, recursive: true})) {
-    const full = path.join(entry.parentPath, entry.name)
-    if (!entry.isSymbolicLink() && (await modeOf(full)) & 0o077) open.push(`${full} ${((await modeOf(full)) & 0o777).toString(8)}`)
-  }
-  return open
+  return (await entriesUnder(dir)).filter((e) => e.mode & 0o077).map((e) => `${e.path} ${e.mode.toString(8)}`)
 }
 
 describe('local services let no one else in', function () {
