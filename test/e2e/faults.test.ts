@@ -12,6 +12,8 @@ import {killAllCli, runJson, startCli, waitFor} from '../helpers/cli.js'
 import {assertExactlyOnce, count, prepare, preparedElection, produce, readTopic, sql, stopCleanly, until} from '../helpers/pipeline.js'
 import type {TestEnv} from '../helpers/services.js'
 import {killBroker, killPostgres, localServices, restartServices} from '../helpers/outages.js'
+import {scrapeUntil} from '../helpers/metrics.js'
+import {freePort} from '../../src/lib/services/process.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -204,6 +206,43 @@ describe('faults: the broker and Postgres killed (kill -9) and restarted mid-run
     await restartServices()
     await sleep(4000)
     await running('after the outages', ['vote'])
+    await Promise.all([stopCleanly(vote, 'vote'), stopCleanly(aggregate, 'aggregate')])
+    await finishExactly(t, VOTERS, session)
+  })
+})
+
+describe('faults: Postgres gone for longer than the session timeout', function () {
+  this.timeout(5 * 60_000)
+  const VOTERS = 4000
+  const session = ['--session-timeout', '6s']
+  const election = electionOnKillableServices(VOTERS)
+
+  it('vote and aggregate keep their place in the group while they retry (no rejoin), then carry on exactly', async () => {
+    const t = election()
+    const [votePort, aggregatePort] = [await freePort(), await freePort()]
+    const vote = startCli(['vote', '--rate', '300', '--metrics-port', String(votePort), ...session], t.env)
+    const aggregate = startCli(['aggregate', '--metrics-port', String(aggregatePort), ...session], t.env)
+    await underWay(t)
+    const joins = 'election_consumer_group_joins_total'
+    const before = {
+      vote: await scrapeUntil(votePort, vote, (m) => m.value('election_votes_cast_total') > 0),
+      aggregate: await scrapeUntil(aggregatePort, aggregate, (m) => m.value('election_votes_counted_total') > 0),
+    }
+    await killPostgres()
+    // Two and a half session timeouts: a member that sends no heartbeat while it retries is dropped by the group.
+    await sleep(15_000)
+    await restartServices()
+    // Both work again: vote casts and aggregate counts votes it had not counted before the outage.
+    const after = {
+      vote: await scrapeUntil(votePort, vote, (m) => m.value('election_votes_cast_total') > before.vote.value('election_votes_cast_total')),
+      aggregate: await scrapeUntil(
+        aggregatePort,
+        aggregate,
+        (m) => m.value('election_votes_counted_total') > before.aggregate.value('election_votes_counted_total'),
+      ),
+    }
+    assert.equal(after.vote.value(joins), before.vote.value(joins), 'vote rejoined its group after the outage')
+    assert.equal(after.aggregate.value(joins), before.aggregate.value(joins), 'aggregate rejoined its group after the outage')
     await Promise.all([stopCleanly(vote, 'vote'), stopCleanly(aggregate, 'aggregate')])
     await finishExactly(t, VOTERS, session)
   })

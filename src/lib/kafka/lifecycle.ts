@@ -215,6 +215,9 @@ export async function runMember(consumer: Consumer, lifecycle: MemberLifecycle, 
   }
 }
 
+/** A member's heartbeat interval: five heartbeats per session timeout. */
+export const heartbeatIntervalFor = (sessionTimeoutMs: number) => Math.max(500, Math.floor(sessionTimeoutMs / 5))
+
 /**
  * A pipeline group member (vote, aggregate): read_committed, and a session timeout that
  * bounds how long a killed member keeps its partitions; heartbeats five times per timeout.
@@ -224,7 +227,7 @@ export function memberConsumer(kafka: Kafka, groupId: string, sessionTimeoutMs: 
     groupId,
     readUncommitted: false,
     sessionTimeout: sessionTimeoutMs,
-    heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 5)),
+    heartbeatInterval: heartbeatIntervalFor(sessionTimeoutMs),
     rebalanceTimeout: 30_000,
     // runMember restarts crashed members itself, so that no restart outlives a disconnect.
     retry: {retries: 5, restartOnFailure: async () => false},

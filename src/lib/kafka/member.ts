@@ -4,7 +4,7 @@ import {describeCause} from '../errors.js'
 import type {Logger} from '../logger.js'
 import {retry} from '../retry.js'
 import {FencedError, isFencingError} from './fencing.js'
-import {MemberLifecycle, memberConsumer, runMember, type UpstreamCheck} from './lifecycle.js'
+import {heartbeatIntervalFor, MemberLifecycle, memberConsumer, runMember, type UpstreamCheck} from './lifecycle.js'
 
 export interface MemberConfig {
   groupId: string
@@ -142,6 +142,10 @@ export class GroupMember {
   private async attempt(chunk: KafkaMessage[], payload: EachBatchPayload, work: MemberWork, next?: KafkaMessage[]): Promise<boolean> {
     // Fenced: this member may no longer own the partition; the chunk is left to whoever does.
     const fenced = (error: unknown) => error instanceof FencedError || isFencingError(error)
+    // kafkajs heartbeats only between batches: a chunk that retries through an outage longer than
+    // the session timeout would otherwise be dropped from the group and cost a rebalance. Heartbeats
+    // are best effort; a rebalance they reveal is the fetch loop's to handle once the chunk ends.
+    const heartbeats = setInterval(() => void payload.heartbeat().catch(() => {}), heartbeatIntervalFor(this.config.sessionTimeoutMs))
     try {
       await retry(() => work.process(chunk, payload, next), {
         attempts: work.retry?.attempts ?? 1,
@@ -157,6 +161,8 @@ export class GroupMember {
     } catch (error) {
       if (work.retry && fenced(error)) return false
       throw error
+    } finally {
+      clearInterval(heartbeats)
     }
   }
 }

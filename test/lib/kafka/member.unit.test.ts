@@ -8,13 +8,13 @@ import {GroupMember, type MemberWork} from '../../../src/lib/kafka/member.js'
 // Never connected: the member's batch loop runs on a hand-made batch, no broker involved.
 const kafka = new Kafka({brokers: ['127.0.0.1:1'], logCreator: () => () => {}})
 
-function member(stopSignal?: AbortSignal) {
+function member(stopSignal?: AbortSignal, sessionTimeoutMs = 10_000) {
   const warnings: string[] = []
   const retried: unknown[] = []
   const m = new GroupMember(kafka, {
     groupId: 'g',
     topic: 't',
-    sessionTimeoutMs: 10_000,
+    sessionTimeoutMs,
     stopSignal,
     tuning: {},
     partitionsConsumedConcurrently: 1,
@@ -110,6 +110,24 @@ describe('GroupMember: the batch loop', () => {
     assert.deepEqual(retried, [outage])
     assert.deepEqual(warnings, ['retrying a chunk after: Connection terminated unexpectedly'])
     assert.equal(m.lifecycle.error, undefined)
+  })
+
+  it('heartbeats while a chunk is processed or retried (an outage longer than the session), and stops when it ends', async () => {
+    // Session 2.5 s: a heartbeat every 500 ms. The chunk ends only once two heartbeats came during it.
+    const {m} = member(undefined, 2500)
+    const {payload, seen} = batch(1)
+    let during = 0
+    await runBatch(m, payload, {
+      process: async () => {
+        const deadline = Date.now() + 10_000
+        while (seen.heartbeats < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+        during = seen.heartbeats
+      },
+    })
+    assert.equal(during, 2, 'heartbeats during the chunk')
+    assert.equal(seen.heartbeats, 3, 'and the one after it')
+    await new Promise((resolve) => setTimeout(resolve, 1200))
+    assert.equal(seen.heartbeats, 3, 'none once the chunk has ended')
   })
 
   it('abandons a fenced chunk and the rest of its batch, without retrying it, and lets the group speak', async () => {
