@@ -94,6 +94,11 @@ describe('election dashboard in a real terminal (tmux) while votes flow', functi
       regionRow.test(screen()) ? true : undefined,
     )
 
+    // Drawn incrementally, frame after frame: the header still on the first row, once (not stacked down the screen).
+    const lines = screen().split('\n')
+    assert.match(lines[0]!, /^Election dashboard/, `the first row:\n${lines.join('\n')}`)
+    assert.equal(lines.filter((l) => l.startsWith('Election dashboard')).length, 1, lines.join('\n'))
+
     tmux('send-keys', '-t', session, 'q')
     await until('the dashboard to quit', 15_000, () => {
       try {

@@ -50,6 +50,9 @@ export async function runLive({settings, topics, namespace, intervalSec, signal,
     stdout: process.stdout,
     exitOnCtrlC: false, // Ctrl+C arrives as a key and quits through onQuit, so cleanup always runs
     patchConsole: false,
+    // Only the lines that changed are written (patches/ink+6.8.0.patch makes Ink 6.8's
+    // incremental output draw right; test/lib/dashboard/terminal-drawing.unit.test.ts).
+    incrementalRendering: true,
   })
   try {
     if (!quit.signal.aborted) await new Promise((resolve) => quit.signal.addEventListener('abort', resolve, {once: true}))
