@@ -14,6 +14,15 @@ export interface ReadOptions {
 export type OnRecord = (topic: string, key: string, value: Buffer | null, timestamp: number) => void
 
 /**
+ * What a reader fetches of each partition at a time. The aggregate topics it reads are small
+ * records, many times over per key until compaction catches up (tens of MB after minutes at
+ * 5,000 votes/s), and kafkajs decodes a whole fetch into objects at once. At its default (1 MB)
+ * the start-up replay of a dashboard peaked 45 MB higher than at 64 KB, for about 0.15 s less
+ * reading (issue 12, section 4).
+ */
+export const READER_PARTITION_FETCH_BYTES = 64 * 1024
+
+/**
  * A throwaway group per reader: it never commits, so every reader sees everything. A fetch
  * returns once `minBytes` are there or after half a second.
  */
@@ -24,6 +33,7 @@ export function readerConsumer(kafka: Kafka, namespace: string, role = 'reader',
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: 500,
     minBytes,
+    maxBytesPerPartition: READER_PARTITION_FETCH_BYTES,
     sessionTimeout: 10_000,
     heartbeatInterval: 3000,
   })
