@@ -3,7 +3,6 @@ import type {EachBatchPayload, Kafka, KafkaMessage, Producer} from 'kafkajs'
 import type pg from 'pg'
 
 import {isolateDataErrors} from '../db/isolate.js'
-import {withTransaction} from '../db/pool.js'
 import {describeCause, unavailableError} from '../errors.js'
 import {groupWatcher} from '../kafka/groups.js'
 import {GroupMember} from '../kafka/member.js'
@@ -16,7 +15,7 @@ import {retry} from '../retry.js'
 import {claimsOf, sortOutcomes} from './batch.js'
 import {publishTotals} from './publish.js'
 import {PublicationSchedule} from './schedule.js'
-import {countVotes, keysOf} from './store.js'
+import {countVotes} from './store.js'
 
 export interface AggregateOptions {
   /** Aborted on SIGINT/SIGTERM: finish or abandon the batch in flight, then stop. */
@@ -56,7 +55,7 @@ export interface AggregateStats {
 
 /**
  * Consume votes, count each once, publish absolute totals. Per batch, one Postgres
- * transaction records the batch's voter ids and adds the new votes to the totals
+ * statement records the batch's voter ids and adds the new votes to the totals
  * (see countVotes); Kafka offsets are committed only after it. Reprocessing after a
  * crash or rebalance is therefore harmless, and the aggregate topics carry absolute
  * totals, so republishing them is harmless too. See docs/architecture.md.
@@ -136,27 +135,27 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
   const processBatch = async (messages: KafkaMessage[], {batch, resolveOffset}: EachBatchPayload) => {
     const {claims, rejected} = claimsOf(messages)
     const {results, refused} = await isolateDataErrors(claims, async (part) => {
-      const outcomes = await retry(
+      // One statement, atomic on its own (see countVotes); retried whole through outages.
+      const {outcomes, changed} = await retry(
         () =>
-          withTransaction(pool, (client) =>
-            countVotes(
-              client,
-              part.map((p) => p.claim),
-            ),
+          countVotes(
+            pool,
+            part.map((p) => p.claim),
           ),
         {signal: member.signal, onRetry: metrics.retried},
       )
-      return outcomes.map((outcome, i) => ({outcome, message: part[i]!.message}))
+      return {changed, outcomes: outcomes.map((outcome, i) => ({outcome, ...part[i]!}))}
     })
     for (const {item, reason} of refused) rejected.push(rejectedRecord(item.message, {reason, category: 'postgres_rejected'}))
-    const {counted, duplicates} = sortOutcomes(results.flat(), rejected)
+    const {counted, duplicates} = sortOutcomes(
+      results.flatMap((r) => r.outcomes),
+      rejected,
+    )
     if (rejected.length) {
       await producer.send({topic: names.deadLetter, acks: -1, messages: rejected.map((r) => deadLetter(batch.topic, batch.partition, r))})
     }
-    for (const vote of counted) {
-      for (const [dimension, key] of keysOf(vote)) schedule.mark(dimension, key)
-      waiting.push(Date.parse(vote.voting_time))
-    }
+    for (const {changed} of results) for (const [dimension, key] of changed) schedule.mark(dimension, key)
+    for (const {voting_time} of counted) waiting.push(Date.parse(voting_time))
     // The counts are committed in Postgres: their publication need not wait for the offsets' commit.
     if (schedule.isDue()) void publish()
     resolveOffset(batch.lastOffset())

@@ -34,29 +34,30 @@ describe('aggregate batch', () => {
       [{voter_id: 'a', candidate_id: 'c1'}],
     )
     assert.deepEqual(
+      claims.map((c) => c.voting_time),
+      ['2026-01-01T00:00:00.000Z'],
+    )
+    assert.deepEqual(
       rejected.map((r) => r.category),
       ['invalid_json', 'invalid_field'],
     )
     assert.match(rejected[1]!.reason, /^invalid field vote: /)
   })
 
-  it('sorts outcomes into counted votes, duplicates and refused records', () => {
-    const counted = {
-      voter_id: 'a',
-      candidate_id: 'c1',
-      party_affiliation: 'P',
-      state: 'Kent',
-      gender: 'male',
-      registered_age: 40,
+  it('sorts outcomes into counted claims, duplicates and refused records', () => {
+    const claimed = (message: KafkaMessage) => ({
+      claim: {voter_id: 'a', candidate_id: 'c1'},
+      message,
       voting_time: '2026-01-01T00:00:00.000Z',
-    }
+    })
+    const counted = claimed(record(vote('a', 'c1')))
     const refusedMessage = record(vote('x', 'c9'))
     const rejected: Rejected[] = []
     const sorted = sortOutcomes(
       [
-        {outcome: {kind: 'counted', vote: counted}, message: record(vote('a', 'c1'))},
-        {outcome: {kind: 'duplicate'}, message: record(vote('a', 'c1'))},
-        {outcome: {kind: 'refused', category: 'unknown_candidate', reason: 'unknown candidate c9'}, message: refusedMessage},
+        {outcome: {kind: 'counted'}, ...counted},
+        {outcome: {kind: 'duplicate'}, ...claimed(record(vote('a', 'c1')))},
+        {outcome: {kind: 'refused', category: 'unknown_candidate', reason: 'unknown candidate c9'}, ...claimed(refusedMessage)},
       ],
       rejected,
     )

@@ -1,49 +1,14 @@
 import assert from 'node:assert/strict'
 
-import {dimensionKey, keysOf, type CountedVote} from '../../../src/lib/aggregate/store.js'
+import {dimensionKey} from '../../../src/lib/aggregate/store.js'
 import {AGE_BANDS, ageBand} from '../../../src/lib/election/age.js'
 import {DIMENSIONS, locationCandidateKey, splitLocationCandidateKey} from '../../../src/lib/election/totals.js'
 
-const vote = (overrides: Partial<CountedVote> = {}): CountedVote => ({
-  voter_id: 'v1',
-  candidate_id: 'c1',
-  party_affiliation: 'Green Party',
-  state: 'Kent',
-  gender: 'female',
-  registered_age: 40,
-  voting_time: '2026-01-01T00:00:00.000Z',
-  ...overrides,
-})
-
 describe('the keys a counted vote adds one to', () => {
-  it("one key per dimension, in the order of DIMENSIONS, from the vote's own facts", () => {
-    assert.deepEqual(keysOf(vote()), [
-      ['candidate', 'c1'],
-      ['location', 'Kent'],
-      ['gender', 'female'],
-      ['age', '35-44'],
-      ['party', 'Green Party'],
-      ['location_candidate', 'Kent|c1'],
-    ])
-    assert.deepEqual(
-      keysOf(vote()).map(([dimension]) => dimension),
-      [...DIMENSIONS],
-    )
-  })
-
-  it('never uses the voter id or the voting time as a key', () => {
-    const a = keysOf(vote({voter_id: 'v1', voting_time: '2026-01-01T00:00:00.000Z'}))
-    const b = keysOf(vote({voter_id: 'v2', voting_time: '2027-06-30T12:00:00.000Z'}))
-    assert.deepEqual(a, b)
-  })
-
   it('puts each age in the band its label names, both edges included', () => {
     for (const band of AGE_BANDS) {
       const [low, high] = band.endsWith('+') ? [Number(band.slice(0, -1)), 150] : band.split('-').map(Number)
-      for (const age of [low!, high!]) {
-        assert.equal(ageBand(age), band, `age ${age}`)
-        assert.deepEqual(keysOf(vote({registered_age: age}))[3], ['age', band])
-      }
+      for (const age of [low!, high!]) assert.equal(ageBand(age), band, `age ${age}`)
     }
   })
 

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict'
+
+import pg from 'pg'
+
+import {countVotes, type ClaimOutcome, type VoteClaim} from '../../../src/lib/aggregate/store.js'
+import {postgresPoolConfig} from '../../../src/lib/config/settings.js'
+import {failureKind} from '../../../src/lib/db/failures.js'
+import {createSchema} from '../../../src/lib/db/schema.js'
+import {isoTimeSql} from '../../../src/lib/election/fields.js'
+import {AGE_BANDS, ageBand} from '../../../src/lib/election/age.js'
+import {locationCandidateKey, type Dimension} from '../../../src/lib/election/totals.js'
+import {freshEnv, type TestEnv} from '../../helpers/services.js'
+
+interface Voter {
+  voter_id: string
+  state: string | null
+  gender: string
+  age: number
+  /** The stored vote, if any. */
+  candidate_id?: string
+  voting_time?: string
+}
+
+const PARTY: Record<string, string> = {c1: 'Green Party', c2: 'Blue Party'}
+
+/** A voter at each edge of every age band, in regions whose names are awkward for keys. */
+function electorate(): Voter[] {
+  const ages = AGE_BANDS.flatMap((band) => (band.endsWith('+') ? [Number(band.slice(0, -1)), 150] : band.split('-').map(Number)))
+  return ages.map((age, n) => ({
+    voter_id: `v${n}`,
+    state: ['Kent', 'North|South', 'Île-de-France'][n % 3]!,
+    gender: n % 2 ? 'female' : 'male',
+    age,
+    candidate_id: n % 4 ? 'c1' : 'c2',
+    voting_time: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+  }))
+}
+
+/** What the totals must be, worked out here from the voters' facts (the keys of every dimension). */
+function expectedTotals(voters: Voter[]): Map<string, {total: number; last: string}> {
+  const totals = new Map<string, {total: number; last: string}>()
+  for (const v of voters) {
+    const keys: Array<[Dimension, string]> = [
+      ['candidate', v.candidate_id!],
+      ['location', v.state!],
+      ['gender', v.gender],
+      ['age', ageBand(v.age)],
+      ['party', PARTY[v.candidate_id!]!],
+      ['location_candidate', locationCandidateKey(v.state!, v.candidate_id!)],
+    ]
+    for (const [dimension, key] of keys) {
+      const entry = totals.get(`${dimension}/${key}`) ?? {total: 0, last: ''}
+      totals.set(`${dimension}/${key}`, {total: entry.total + 1, last: v.voting_time! > entry.last ? v.voting_time! : entry.last})
+    }
+  }
+  return totals
+}
+
+/** countVotes against a real Postgres: what counts, what is refused and why, and the totals it leaves. */
+describe('aggregate: counting claims in Postgres', () => {
+  let t: TestEnv
+  let pool: pg.Pool
+  const voters = electorate()
+
+  const totals = async () => {
+    const {rows} = await pool.query<{dimension: string; key: string; total: string; last: string}>(
+      `SELECT dimension, key, total, ${isoTimeSql('last_voting_time')} AS last FROM aggregator_totals`,
+    )
+    return new Map(rows.map((r) => [`${r.dimension}/${r.key}`, {total: Number(r.total), last: r.last}]))
+  }
+  const addVoters = async (list: Voter[]) => {
+    for (const v of list) {
+      await pool.query(`INSERT INTO voters (voter_id, voter_name, gender, address_state, registered_age) VALUES ($1, 'n', $2, $3, $4)`, [
+        v.voter_id,
+        v.gender,
+        v.state,
+        v.age,
+      ])
+      if (v.candidate_id)
+        await pool.query(`INSERT INTO votes (voter_id, candidate_id, voting_time) VALUES ($1, $2, $3)`, [
+          v.voter_id,
+          v.candidate_id,
+          v.voting_time,
+        ])
+    }
+  }
+  const claimOf = (v: Voter): VoteClaim => ({voter_id: v.voter_id, candidate_id: v.candidate_id!})
+
+  before(async () => {
+    t = await freshEnv()
+    pool = new pg.Pool(postgresPoolConfig(t.settings.postgres))
+    const client = await pool.connect()
+    await createSchema(client)
+    client.release()
+    for (const [id, party] of Object.entries(PARTY))
+      await pool.query(`INSERT INTO candidates (candidate_id, candidate_name, party_affiliation) VALUES ($1, $1, $2)`, [id, party])
+    await addVoters([...voters, {voter_id: 'no-vote', state: 'Kent', gender: 'male', age: 30}])
+  })
+  after(async () => {
+    await pool?.end()
+    await t?.drop()
+  })
+
+  it("counts each stored vote once, by Postgres' facts, refuses the rest with their reasons, and names the totals it changed", async () => {
+    const claims: VoteClaim[] = [
+      ...voters.map(claimOf),
+      claimOf(voters[0]!), // the same vote twice in one batch
+      {voter_id: voters[1]!.voter_id, candidate_id: 'c2'}, // forged: the stored vote is for c1
+      {voter_id: 'stranger', candidate_id: 'c1'},
+      {voter_id: voters[2]!.voter_id, candidate_id: 'nobody'},
+      {voter_id: 'no-vote', candidate_id: 'c1'},
+    ]
+    const {outcomes, changed} = await countVotes(pool, claims)
+
+    const kinds = (o: ClaimOutcome) => (o.kind === 'refused' ? o.category : o.kind)
+    assert.deepEqual(outcomes.map(kinds), [
+      ...voters.map(() => 'counted'),
+      'duplicate',
+      'candidate_mismatch',
+      'unknown_voter',
+      'unknown_candidate',
+      'no_stored_vote',
+    ])
+    const expected = expectedTotals(voters)
+    assert.deepEqual(await totals(), expected)
+    assert.deepEqual(changed.map(([dimension, key]) => `${dimension}/${key}`).sort(), [...expected.keys()].sort())
+  })
+
+  it('counts nothing again for a batch seen again, and changes no total', async () => {
+    const before = await totals()
+    const {outcomes, changed} = await countVotes(pool, voters.map(claimOf))
+    assert.deepEqual(
+      outcomes.map((o) => o.kind),
+      voters.map(() => 'duplicate'),
+    )
+    assert.deepEqual(changed, [])
+    assert.deepEqual(await totals(), before)
+  })
+
+  it('counts each vote once when two aggregators count overlapping batches at the same moment', async () => {
+    const more: Voter[] = Array.from({length: 400}, (_, n) => ({
+      voter_id: `w${n}`,
+      state: ['Kent', 'Fife'][n % 2]!,
+      gender: 'female',
+      age: 18 + (n % 70),
+      candidate_id: n % 3 ? 'c1' : 'c2',
+      voting_time: new Date(Date.UTC(2026, 0, 2, 0, 0, n % 60)).toISOString(),
+    }))
+    await addVoters(more)
+    const claims = more.map(claimOf)
+    // Reversed and overlapping: each waits on rows the other inserted first, in both tables.
+    const results = await Promise.all([
+      countVotes(pool, claims.slice(0, 300)),
+      countVotes(pool, claims.slice(100).reverse()),
+      countVotes(pool, claims),
+    ])
+    const counted = results.flatMap((r) => r.outcomes).filter((o) => o.kind === 'counted').length
+    assert.equal(counted, more.length)
+    assert.deepEqual(await totals(), expectedTotals([...voters, ...more]))
+  })
+
+  it('is atomic: a claim Postgres refuses for its data counts nothing of its batch', async () => {
+    const before = await totals()
+    const nowhere: Voter = {
+      voter_id: 'nowhere',
+      state: null,
+      gender: 'male',
+      age: 40,
+      candidate_id: 'c1',
+      voting_time: '2026-01-03T00:00:00.000Z',
+    }
+    const fine: Voter = {
+      voter_id: 'fine',
+      state: 'Kent',
+      gender: 'male',
+      age: 40,
+      candidate_id: 'c1',
+      voting_time: '2026-01-03T00:00:00.000Z',
+    }
+    await addVoters([fine, nowhere])
+    // A stored voter without a region has no region key: the totals refuse the NULL key.
+    const error = await countVotes(pool, [claimOf(fine), claimOf(nowhere)]).then(
+      () => assert.fail('counted a vote with no region'),
+      (e: unknown) => e,
+    )
+    assert.equal(failureKind(error), 'data')
+    assert.deepEqual(await totals(), before)
+    const {rows} = await pool.query(`SELECT voter_id FROM aggregator_counted_votes WHERE voter_id IN ('fine', 'nowhere')`)
+    assert.deepEqual(rows, [], 'no vote of the refused batch is marked counted')
+    const {outcomes} = await countVotes(pool, [claimOf(fine)])
+    assert.deepEqual(outcomes, [{kind: 'counted'}])
+  })
+})
