@@ -3,8 +3,9 @@ import {stat} from 'node:fs/promises'
 
 import pg from 'pg'
 
-import {resolveSettings, type Settings} from '../../src/lib/config/settings.js'
+import {postgresPoolConfig, resolveSettings, type Settings} from '../../src/lib/config/settings.js'
 import {readState} from '../../src/lib/config/state.js'
+import {createSchema} from '../../src/lib/db/schema.js'
 import {createKafka} from '../../src/lib/kafka/client.js'
 
 /** The resolved settings of the services the root hook brought up (real password, not the redacted one). */
@@ -54,6 +55,32 @@ export async function freshEnv(): Promise<TestEnv> {
       await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
       await client.end()
       await deleteNamespaceTopics(base, namespace)
+    },
+  }
+}
+
+/** A database of the pipeline's tables, for tests of the SQL alone. */
+export interface Tables {
+  pool: pg.Pool
+  /** Ends the pool and drops the database. */
+  drop(): Promise<void>
+}
+
+/** A fresh database (freshEnv) holding the pipeline's tables, empty, and a pool on it. */
+export async function freshTables(): Promise<Tables> {
+  const t = await freshEnv()
+  const pool = new pg.Pool(postgresPoolConfig(t.settings.postgres))
+  const client = await pool.connect()
+  try {
+    await createSchema(client)
+  } finally {
+    client.release()
+  }
+  return {
+    pool,
+    async drop() {
+      await pool.end()
+      await t.drop()
     },
   }
 }

@@ -3,13 +3,11 @@ import assert from 'node:assert/strict'
 import pg from 'pg'
 
 import {countVotes, type ClaimOutcome, type VoteClaim} from '../../../src/lib/aggregate/store.js'
-import {postgresPoolConfig} from '../../../src/lib/config/settings.js'
 import {failureKind} from '../../../src/lib/db/failures.js'
-import {createSchema} from '../../../src/lib/db/schema.js'
 import {isoTimeSql} from '../../../src/lib/election/fields.js'
 import {AGE_BANDS, ageBand} from '../../../src/lib/election/age.js'
 import {locationCandidateKey, type Dimension} from '../../../src/lib/election/totals.js'
-import {freshEnv, type TestEnv} from '../../helpers/services.js'
+import {freshTables, type Tables} from '../../helpers/services.js'
 
 interface Voter {
   voter_id: string
@@ -58,7 +56,7 @@ function expectedTotals(voters: Voter[]): Map<string, {total: number; last: stri
 
 /** countVotes against a real Postgres: what counts, what is refused and why, and the totals it leaves. */
 describe('aggregate: counting claims in Postgres', () => {
-  let t: TestEnv
+  let tables: Tables | undefined
   let pool: pg.Pool
   const voters = electorate()
 
@@ -87,18 +85,14 @@ describe('aggregate: counting claims in Postgres', () => {
   const claimOf = (v: Voter): VoteClaim => ({voter_id: v.voter_id, candidate_id: v.candidate_id!})
 
   before(async () => {
-    t = await freshEnv()
-    pool = new pg.Pool(postgresPoolConfig(t.settings.postgres))
-    const client = await pool.connect()
-    await createSchema(client)
-    client.release()
+    tables = await freshTables()
+    pool = tables.pool
     for (const [id, party] of Object.entries(PARTY))
       await pool.query(`INSERT INTO candidates (candidate_id, candidate_name, party_affiliation) VALUES ($1, $1, $2)`, [id, party])
     await addVoters([...voters, {voter_id: 'no-vote', state: 'Kent', gender: 'male', age: 30}])
   })
   after(async () => {
-    await pool?.end()
-    await t?.drop()
+    await tables?.drop()
   })
 
   it("counts each stored vote once, by Postgres' facts, refuses the rest with their reasons, and names the totals it changed", async () => {

@@ -2,10 +2,8 @@ import assert from 'node:assert/strict'
 
 import pg from 'pg'
 
-import {postgresPoolConfig} from '../../../src/lib/config/settings.js'
-import {createSchema} from '../../../src/lib/db/schema.js'
 import {castVotes, type Queryable} from '../../../src/lib/election/votes.js'
-import {freshEnv, type TestEnv} from '../../helpers/services.js'
+import {freshTables, type Tables} from '../../helpers/services.js'
 
 interface PlanNode {
   'Node Type': string
@@ -17,14 +15,11 @@ const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).fla
 
 /** castVotes' plan against a real Postgres, in the state a first `vote` run finds its tables in. */
 describe('votes: storing a chunk of ballots', () => {
-  let t: TestEnv
+  let tables: Tables | undefined
   let pool: pg.Pool
   before(async () => {
-    t = await freshEnv()
-    pool = new pg.Pool(postgresPoolConfig(t.settings.postgres))
-    const client = await pool.connect()
-    await createSchema(client)
-    client.release()
+    tables = await freshTables()
+    pool = tables.pool
     await pool.query(`INSERT INTO candidates (candidate_id, candidate_name, party_affiliation) VALUES ('c1', 'C', 'P')`)
     await pool.query(`INSERT INTO voters (voter_id, voter_name) SELECT 'v' || n, 'n' FROM generate_series(1, 100000) AS n`)
     // As after init-db and a minute of `vote`: many votes, and statistics that never saw them
@@ -35,8 +30,7 @@ describe('votes: storing a chunk of ballots', () => {
     )
   })
   after(async () => {
-    await pool?.end()
-    await t?.drop()
+    await tables?.drop()
   })
 
   it('looks the earlier votes up by key, never scanning the votes table, even when its statistics lag behind it', async () => {
