@@ -80,9 +80,11 @@ export async function countVotes(db: pg.ClientBase | pg.Pool, claims: VoteClaim[
        ON CONFLICT (voter_id) DO NOTHING
        RETURNING voter_id
      ), counted AS MATERIALIZED (
-       -- The same vote twice in one batch is counted once: its first claim.
+       -- The same vote twice in one batch is counted once: its first claim that matches the stored
+       -- vote (a forged claim for the same voter may come before it, and is refused).
        SELECT DISTINCT ON (c.voter_id) c.i, c.candidate_id, c.state, c.gender, c.registered_age, c.voting_time
        FROM claim c JOIN fresh f ON f.voter_id = c.voter_id
+       WHERE c.stored_candidate_id = c.candidate_id
        ORDER BY c.voter_id, c.i
      ), grouped AS (
        -- Votes alike in every dimension first: the per-dimension sums then run over a few

@@ -96,10 +96,12 @@ describe('aggregate: counting claims in Postgres', () => {
   })
 
   it("counts each stored vote once, by Postgres' facts, refuses the rest with their reasons, and names the totals it changed", async () => {
+    const forged = {voter_id: voters[1]!.voter_id, candidate_id: 'c2'} // the stored vote is for c1
     const claims: VoteClaim[] = [
+      forged, // before the real vote of the same voter, in the same batch
       ...voters.map(claimOf),
       claimOf(voters[0]!), // the same vote twice in one batch
-      {voter_id: voters[1]!.voter_id, candidate_id: 'c2'}, // forged: the stored vote is for c1
+      forged, // and after it
       {voter_id: 'stranger', candidate_id: 'c1'},
       {voter_id: voters[2]!.voter_id, candidate_id: 'nobody'},
       {voter_id: 'no-vote', candidate_id: 'c1'},
@@ -108,6 +110,7 @@ describe('aggregate: counting claims in Postgres', () => {
 
     const kinds = (o: ClaimOutcome) => (o.kind === 'refused' ? o.category : o.kind)
     assert.deepEqual(outcomes.map(kinds), [
+      'candidate_mismatch',
       ...voters.map(() => 'counted'),
       'duplicate',
       'candidate_mismatch',
