@@ -12,7 +12,7 @@ export type Dimension = (typeof DIMENSIONS)[number]
  */
 export const locationCandidateKey = (state: string, candidateId: string): string => `${state}|${candidateId}`
 
-/** The same key and its split, in SQL (verify's ground truth, the aggregator's candidate join). */
+/** The same key and its split, in SQL (the aggregator's counting and candidate join, verify's ground truth). */
 export const locationCandidateKeySql = (state: string, candidateId: string): string => `${state} || '|' || ${candidateId}`
 export const candidateIdOfKeySql = (key: string): string => `substring(${key} FROM '[^|]*$')`
 
