@@ -1,20 +1,18 @@
 /**
- * Outages of the services the root hook brought up: `kill -9` of the local broker or of the
- * local Postgres (postmaster and backends), and the restart through `election services up`.
+ * Outages: `kill -9` of a local broker or of a local Postgres (postmaster and backends), and the
+ * restart through `election services up`. They happen to services of the test's own (a temporary
+ * ELECTION_HOME), never to the suite's: other files run beside it in parallel on those.
  */
 import {execFileSync} from 'node:child_process'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 
-import {readState} from '../../src/lib/config/state.js'
+import {readState, stateDir} from '../../src/lib/config/state.js'
 import {isAlive} from '../../src/lib/services/process.js'
-import {servicesUp} from '../../src/lib/services/index.js'
+import {servicesDown, servicesUp} from '../../src/lib/services/index.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Whether this run's services are local ones the tests may kill (not KAFKA_BROKERS / DATABASE_URL). */
-export async function localServices(): Promise<boolean> {
-  const state = await readState()
-  return !process.env.KAFKA_BROKERS && !process.env.DATABASE_URL && state.kafka?.source === 'local' && state.postgres?.source === 'local'
-}
 
 /** SIGKILL (and, with `withChildren`, its children too), then waits until they are gone. */
 export async function killHard(pid: number, withChildren: boolean): Promise<void> {
@@ -34,18 +32,43 @@ export async function killHard(pid: number, withChildren: boolean): Promise<void
   while ([pid, ...children].some((p) => isAlive(p))) await sleep(50)
 }
 
-export async function killBroker(): Promise<void> {
-  const {kafka} = await readState()
-  if (!kafka?.pid) throw new Error('no local broker recorded')
-  await killHard(kafka.pid, false)
-}
+/** A local broker and Postgres of their own, for tests that kill them. */
+export class KillableServices {
+  private constructor(
+    /** `services up` and `down` of these services; freshEnv(env) gives a test database on them. */
+    readonly env: NodeJS.ProcessEnv,
+  ) {}
 
-export async function killPostgres(): Promise<void> {
-  const {postgres} = await readState()
-  if (!postgres?.pid) throw new Error('no local Postgres recorded')
-  await killHard(postgres.pid, true)
-}
+  /** Starts them in a temporary state folder; local whatever KAFKA_BROKERS and DATABASE_URL say. */
+  static async up(onStep?: (message: string) => void): Promise<KillableServices> {
+    const env: NodeJS.ProcessEnv = {...process.env, ELECTION_HOME: await mkdtemp(path.join(tmpdir(), 'election-outages-'))}
+    delete env.KAFKA_BROKERS
+    delete env.DATABASE_URL
+    const services = new KillableServices(env)
+    await servicesUp({env, onStep})
+    return services
+  }
 
-export async function restartServices(): Promise<void> {
-  await servicesUp()
+  async killBroker(): Promise<void> {
+    const {kafka} = await readState(stateDir(this.env))
+    if (!kafka?.pid) throw new Error('no local broker recorded')
+    await killHard(kafka.pid, false)
+  }
+
+  async killPostgres(): Promise<void> {
+    const {postgres} = await readState(stateDir(this.env))
+    if (!postgres?.pid) throw new Error('no local Postgres recorded')
+    await killHard(postgres.pid, true)
+  }
+
+  /** Whatever is down comes back up, with its data. */
+  async restart(): Promise<void> {
+    await servicesUp({env: this.env})
+  }
+
+  /** Stops them and deletes everything they stored. */
+  async down(): Promise<void> {
+    await servicesDown({env: this.env, purge: true})
+    await rm(stateDir(this.env), {recursive: true, force: true})
+  }
 }

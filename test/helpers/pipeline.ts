@@ -194,8 +194,8 @@ export async function assertExactlyOnce(t: TestEnv, voters: number, ignore: (rec
   assert.equal(perVoter.size, voters, 'one votes_topic record per voter')
 }
 
-export async function prepare(voters: number, partitions = 6): Promise<TestEnv> {
-  const t = await freshEnv()
+export async function prepare(voters: number, partitions = 6, servicesEnv?: NodeJS.ProcessEnv): Promise<TestEnv> {
+  const t = await freshEnv(servicesEnv)
   await ok(t, 'init-db', '--partitions', String(partitions))
   await ok(t, 'seed-candidates')
   await ok(t, 'register-voters', '--count', String(voters))

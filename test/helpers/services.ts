@@ -4,13 +4,16 @@ import {stat} from 'node:fs/promises'
 import pg from 'pg'
 
 import {postgresPoolConfig, resolveSettings, type Settings} from '../../src/lib/config/settings.js'
-import {readState} from '../../src/lib/config/state.js'
+import {readState, stateDir} from '../../src/lib/config/state.js'
 import {createSchema} from '../../src/lib/db/schema.js'
 import {createKafka} from '../../src/lib/kafka/client.js'
 
-/** The resolved settings of the services the root hook brought up (real password, not the redacted one). */
-export async function baseSettings(): Promise<Settings> {
-  return resolveSettings({}, process.env, await readState())
+/**
+ * The resolved settings of the services the suite brought up (real password, not the redacted one),
+ * or of those `servicesEnv` names (its ELECTION_HOME, KAFKA_BROKERS, DATABASE_URL).
+ */
+export async function baseSettings(servicesEnv: NodeJS.ProcessEnv = process.env): Promise<Settings> {
+  return resolveSettings({}, servicesEnv, await readState(stateDir(servicesEnv)))
 }
 
 export interface TestEnv {
@@ -23,10 +26,10 @@ export interface TestEnv {
 
 /**
  * A fresh database and a topic/group namespace per test, so tests never see each
- * other's data on the shared broker and server.
+ * other's data on the shared broker and server (the suite's, or those `servicesEnv` names).
  */
-export async function freshEnv(): Promise<TestEnv> {
-  const base = await baseSettings()
+export async function freshEnv(servicesEnv?: NodeJS.ProcessEnv): Promise<TestEnv> {
+  const base = await baseSettings(servicesEnv)
   const id = randomBytes(4).toString('hex')
   const database = `election_test_${id}`
   const admin = new pg.Client({connectionString: base.postgres.url})
