@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {writeFileSync} from 'node:fs'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -27,9 +27,12 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 describe('election dashboard in a real terminal (tmux) while votes flow', function () {
   this.timeout(5 * 60_000)
   let t: TestEnv
+  // The terminal's start-up script holds the database password: in a folder of the test's own (0700), deleted after.
+  let dir: string | undefined
   const session = `election-dashboard-${process.pid}`
 
   before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'election-dashboard-'))
     t = await freshEnv()
     for (const args of [['init-db'], ['seed-candidates'], ['register-voters', '--count', '3000', '--seed', '11']]) {
       const {code, stderr} = await runJson(args, t.env)
@@ -43,6 +46,7 @@ describe('election dashboard in a real terminal (tmux) while votes flow', functi
     } catch {
       // already gone: the test quit it
     }
+    if (dir) await rm(dir, {recursive: true, force: true})
     await t?.drop()
   })
 
@@ -51,12 +55,13 @@ describe('election dashboard in a real terminal (tmux) while votes flow', functi
     const vote = startCli(['vote', '--rate', '1000', '--exit-when-idle', '3s'], t.env)
 
     // The dashboard runs in a pseudo-terminal of 120x40, exactly as a user would start it.
-    const script = path.join(tmpdir(), `${session}.sh`)
+    const script = path.join(dir!, 'dashboard.sh')
     const exports = ['KAFKA_BROKERS', 'DATABASE_URL', 'ELECTION_NAMESPACE', 'PATH', 'HOME'].map((k) => `export ${k}='${t.env[k] ?? ''}'`)
     // A person at a terminal, not CI: Ink draws only the last frame when it sees CI=true.
-    writeFileSync(
+    await writeFile(
       script,
       `${exports.join('\n')}\nunset CI CONTINUOUS_INTEGRATION\nexport NO_COLOR=1\nexec '${process.execPath}' '${BIN}' dashboard\n`,
+      {mode: 0o600},
     )
     tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', `sh ${script}`)
     const screen = () => tmux('capture-pane', '-p', '-t', session)
