@@ -3,24 +3,25 @@ import {systemClock, type Clock} from '../clock.js'
 /**
  * A token bucket: `take(n)` resolves when n votes may go out. Tokens accrue
  * continuously at `rate` per second up to `burst`, so the long-run rate is exact
- * and short stalls are made up only within one burst.
+ * and short stalls are made up only within one burst. They accrue from the first
+ * `take`: the seconds `vote` spends joining its group and starting its producers
+ * are not a stall, and made up they cast a burst of up to a second of votes at once,
+ * whose queue behind the first transactions was the worst latency of a run.
  */
 export class TokenBucket {
-  private tokens: number
-  private last: number
+  private tokens = 0
+  /** When tokens were last added; none before the first take. */
+  private last: number | undefined
 
   constructor(
     private readonly rate: number,
     private readonly burst: number,
     private readonly clock: Clock = systemClock,
-  ) {
-    this.tokens = 0
-    this.last = clock.now()
-  }
+  ) {}
 
   private refill() {
     const now = this.clock.now()
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate)
+    if (this.last !== undefined) this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate)
     this.last = now
   }
 

@@ -36,8 +36,18 @@ describe('TokenBucket (fake clock)', () => {
     for (let k = 1; k <= 10; k++) await nthTakeAfter(p, 50, k)
   })
 
+  it('saves nothing before its first take (the start-up of vote is not a stall to make up)', async () => {
+    const bucket = new TokenBucket(200, 1000, clock)
+    await clock.tick(5000) // joining the group, starting producers: a full burst would have accrued
+    const p = taker(bucket, [10, 10])
+    await nthTakeAfter(p, 50, 1, 'tokens accrued before the first take')
+    await nthTakeAfter(p, 50, 2)
+  })
+
   it('never saves up more than one burst while idle', async () => {
     const bucket = new TokenBucket(100, 10, clock)
+    const first = taker(bucket, [10])
+    await nthTakeAfter(first, 100, 1)
     await clock.tick(400) // would be 40 tokens without the cap
     const p = taker(bucket, [10, 10, 10])
     await clock.tick(0)
