@@ -40,12 +40,12 @@ export class KillableServices {
   ) {}
 
   /** Starts them in a temporary state folder; local whatever KAFKA_BROKERS and DATABASE_URL say. */
-  static async up(onStep?: (message: string) => void): Promise<KillableServices> {
+  static async up(): Promise<KillableServices> {
     const env: NodeJS.ProcessEnv = {...process.env, ELECTION_HOME: await mkdtemp(path.join(tmpdir(), 'election-outages-'))}
     delete env.KAFKA_BROKERS
     delete env.DATABASE_URL
     const services = new KillableServices(env)
-    await servicesUp({env, onStep})
+    await servicesUp({env})
     return services
   }
 
