@@ -1,5 +1,5 @@
 import {execFile} from 'node:child_process'
-import {writeFile} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {Readable} from 'node:stream'
@@ -42,13 +42,20 @@ export interface CopyLimit {
 }
 
 async function java(classpath: string, main: string, args: string[]): Promise<string> {
-  const log4j = path.join(os.tmpdir(), 'election-bench-log4j2.properties')
-  await writeFile(log4j, 'status = error\nrootLogger.level = error\n')
-  const {stdout} = await run('java', ['-Xmx1g', '-cp', classpath, `-Dlog4j2.configurationFile=${log4j}`, main, ...args], {
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 10 * 60_000,
-  })
-  return stdout
+  // In a folder of its own, removed after: a fixed name in the shared /tmp may be a planted symlink,
+  // which the bench (often run as root) would write through; and nothing is left behind.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'election-bench-'))
+  try {
+    const log4j = path.join(dir, 'log4j2.properties')
+    await writeFile(log4j, 'status = error\nrootLogger.level = error\n')
+    const {stdout} = await run('java', ['-Xmx1g', '-cp', classpath, `-Dlog4j2.configurationFile=${log4j}`, main, ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 10 * 60_000,
+    })
+    return stdout
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
 }
 
 export async function producerPerf(
