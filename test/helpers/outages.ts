@@ -45,7 +45,12 @@ export class KillableServices {
     delete env.KAFKA_BROKERS
     delete env.DATABASE_URL
     const services = new KillableServices(env)
-    await servicesUp({env})
+    try {
+      await servicesUp({env})
+    } catch (error) {
+      await services.down().catch(() => {}) // what did start, and the folder, go
+      throw error
+    }
     return services
   }
 
