@@ -181,11 +181,11 @@ describe('faults: outages, on a broker and a Postgres of their own', function ()
     await own?.down()
   })
   const services = () => own!
+  const session = ['--session-timeout', '6s']
 
   describe('faults: the broker and Postgres killed (kill -9) and restarted mid-run', function () {
     this.timeout(6 * 60_000)
     const VOTERS = 8000
-    const session = ['--session-timeout', '6s']
     const election = electionOnKillableServices(VOTERS, services)
 
     it('carries on exactly, never takes an outage for idle, and stops promptly on SIGTERM afterwards', async () => {
@@ -226,7 +226,6 @@ describe('faults: outages, on a broker and a Postgres of their own', function ()
   describe('faults: Postgres gone for longer than the session timeout', function () {
     this.timeout(5 * 60_000)
     const VOTERS = 4000
-    const session = ['--session-timeout', '6s']
     const election = electionOnKillableServices(VOTERS, services)
 
     it('vote and aggregate keep their place in the group while they retry (no rejoin), then carry on exactly', async () => {
@@ -267,7 +266,6 @@ describe('faults: outages, on a broker and a Postgres of their own', function ()
   describe('faults: stopped while the broker is gone for good', function () {
     this.timeout(5 * 60_000)
     const VOTERS = 6000
-    const session = ['--session-timeout', '6s']
     const election = electionOnKillableServices(VOTERS, services)
 
     // Without a bound, kafkajs retried its way through the stop: vote took 21 s to end after SIGTERM, aggregate 94 s.
