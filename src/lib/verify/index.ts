@@ -44,15 +44,21 @@ const COUNTS_IN_TOTAL_VOTES: ReadonlySet<Dimension> = new Set(['candidate', 'par
 const valueOf = (dimension: Dimension, record: Record<string, unknown>) =>
   Number(COUNTS_IN_TOTAL_VOTES.has(dimension) ? record.total_votes : record.count)
 
-/** Compares the latest published aggregates (read_committed) with Postgres. */
+/**
+ * Compares the latest published aggregates (read_committed) with Postgres. The aggregates are
+ * read first: a published total only counts votes Postgres already held, and votes are never
+ * removed, so while votes flow (demo --chaos checks as it runs) a total can lag Postgres but is
+ * never ahead of it unless a vote was counted twice. Read the other way round, totals published
+ * between the two reads looked like votes counted twice.
+ */
 export async function verify(pool: pg.Pool, kafka: Kafka, admin: Admin, names: TopicNames, namespace: string): Promise<VerifyResult> {
-  const truth = await groundTruth(pool)
   const latest = await readLatest(
     kafka,
     admin,
     DIMENSIONS.map((d) => names.aggregates[d]),
     namespace,
   )
+  const truth = await groundTruth(pool)
   const differences: Difference[] = []
   const dimensions = {} as VerifyResult['dimensions']
   for (const dimension of DIMENSIONS) {
