@@ -26,13 +26,16 @@ const concurrent = () =>
     message: 'concurrent operation on the same transaction',
   })
 
-/** A transaction manager whose coordinator refuses AddPartitionsToTxn `refusals` times, then accepts; it counts the requests. */
-async function transactionAgainst(refusals: number) {
+/**
+ * A transaction manager whose coordinator refuses AddPartitionsToTxn `refusals` times (with
+ * `refusal`, CONCURRENT_TRANSACTIONS unless given), then accepts; it counts the requests.
+ */
+async function transactionAgainst(refusals: number, refusal: () => Error = concurrent) {
   let requests = 0
   const coordinator = {
     initProducerId: async () => ({producerId: 7, producerEpoch: 0}),
     addPartitionsToTxn: async () => {
-      if (++requests <= refusals) throw concurrent()
+      if (++requests <= refusals) throw refusal()
     },
   }
   const cluster = {
@@ -60,19 +63,9 @@ describe('kafkajs transactions (patched)', () => {
   })
 
   it('does not retry any other error', async () => {
-    let requests = 0
-    const coordinator = {
-      initProducerId: async () => ({producerId: 7, producerEpoch: 0}),
-      addPartitionsToTxn: async () => {
-        requests++
-        throw new KafkaJSProtocolError({type: 'INVALID_PRODUCER_EPOCH', code: 47, retriable: false, message: 'fenced'})
-      },
-    }
-    const cluster = {retry: {retries: 0}, refreshMetadataIfNecessary: async () => {}, findGroupCoordinator: async () => coordinator}
-    const eos = createEosManager({logger: quiet, cluster, transactional: true, transactionalId: 'test-txn'})
-    await eos.initProducerId()
-    eos.beginTransaction()
-    await assert.rejects(() => eos.addPartitionsToTransaction([{topic: 't', partitions: [{partition: 0}]}]), /fenced/)
-    assert.equal(requests, 1)
+    const fenced = () => new KafkaJSProtocolError({type: 'INVALID_PRODUCER_EPOCH', code: 47, retriable: false, message: 'fenced'})
+    const txn = await transactionAgainst(1000, fenced)
+    await assert.rejects(txn.add, /fenced/)
+    assert.equal(txn.requests(), 1)
   })
 })
