@@ -2,6 +2,7 @@ import type pg from 'pg'
 
 import type {Rejection} from '../kafka/messages.js'
 import {ageBandSql} from '../election/age.js'
+import {unknownCandidate, unknownVoter} from '../election/rejections.js'
 import {candidateIdOfKeySql, locationCandidateKeySql, type Dimension} from '../election/totals.js'
 
 // Unit separator: it cannot occur in a key and, unlike NUL, Postgres text can hold it.
@@ -124,9 +125,8 @@ const COUNTED: ClaimOutcome = Object.freeze({kind: 'counted'})
 
 /** Why a claim that was not counted now was not. */
 function outcomeOf(claim: VoteClaim, row: ResultRow): ClaimOutcome {
-  if (!row.candidate_known)
-    return {kind: 'refused', category: 'unknown_candidate', reason: `unknown candidate ${claim.candidate_id}: not in the candidates table`}
-  if (!row.voter_known) return {kind: 'refused', category: 'unknown_voter', reason: 'unknown voter: not in the voters table'}
+  if (!row.candidate_known) return {kind: 'refused', ...unknownCandidate(claim.candidate_id)}
+  if (!row.voter_known) return {kind: 'refused', ...unknownVoter()}
   if (row.stored_candidate_id === null)
     return {kind: 'refused', category: 'no_stored_vote', reason: 'no vote stored in Postgres for this voter'}
   if (row.stored_candidate_id !== claim.candidate_id)

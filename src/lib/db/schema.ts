@@ -35,9 +35,11 @@ CREATE TABLE IF NOT EXISTS voters (
 );
 -- The reference also had PRIMARY KEY (voter_id, candidate_id) beside voter_id UNIQUE: implied by
 -- it, and the largest index of the table (random keys: an index page and its WAL per vote). One key.
+-- No foreign keys (the reference had none): the statement that stores votes checks the voter and
+-- the candidate itself; their triggers' row locks were a third of Postgres' work per vote.
 CREATE TABLE IF NOT EXISTS votes (
-  voter_id VARCHAR(255) PRIMARY KEY REFERENCES voters (voter_id),
-  candidate_id VARCHAR(255) NOT NULL REFERENCES candidates (candidate_id),
+  voter_id VARCHAR(255) PRIMARY KEY,
+  candidate_id VARCHAR(255) NOT NULL,
   voting_time TIMESTAMPTZ NOT NULL,
   vote INTEGER DEFAULT 1
 );

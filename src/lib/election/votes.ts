@@ -1,7 +1,9 @@
 import type pg from 'pg'
 import {z} from 'zod'
 
+import type {Rejection} from '../kafka/messages.js'
 import {CANDIDATE_COLUMNS, type Candidate} from './candidates.js'
+import {unknownCandidate, unknownVoter} from './rejections.js'
 import {age, column, id, isoTimeSql} from './fields.js'
 import {nestAddress, VOTER_SELECT, type AddressColumns, type Voter} from './voters.js'
 
@@ -47,12 +49,24 @@ const withVoterAndCandidate = (from: string, extraColumns = '') => `SELECT ${STO
   CROSS JOIN LATERAL (SELECT * FROM voters x WHERE x.voter_id = vo.voter_id LIMIT 1) v
   JOIN candidates c ON c.candidate_id = vo.candidate_id`
 
+/** A ballot castVotes did not store, and why: its voter or its candidate is not in Postgres. */
+export interface RefusedBallot {
+  voter_id: string
+  rejection: Rejection
+}
+
 /**
  * Inserts the ballots (the database keeps the first vote of a voter: ON CONFLICT DO
  * NOTHING) and reads back every vote of these voters as stored, new or earlier, joined
  * with the voter and candidate: that is what goes to votes_topic, so a retried batch
- * republishes exactly what Postgres holds. Voters unknown to Postgres are returned in
- * `unknown`.
+ * republishes exactly what Postgres holds. A ballot is stored only when its voter and its
+ * candidate are in Postgres; the others come back in `refused`, with the reason.
+ *
+ * That check is this statement's, not foreign keys': a foreign key checks each inserted row
+ * with a trigger that takes a row lock on the voter and on the candidate (the voter's heap page
+ * dirtied and logged, the candidate rows shared by every chunk in flight), which cost about a
+ * third of Postgres' work per vote (bench/README.md, "Foreign keys"). Nothing in the product
+ * deletes a voter or a candidate.
  *
  * One statement, one round trip, atomic on its own: the inserted rows come from RETURNING,
  * the earlier ones from the statement's snapshot. A vote another transaction committed
@@ -66,7 +80,10 @@ const withVoterAndCandidate = (from: string, extraColumns = '') => `SELECT ${STO
  * analysed, every chunk scanned `votes` whole (44 ms per 1,000 ballots at 190,000 votes,
  * growing with the table) until autoanalyze ran.
  */
-export async function castVotes(db: Queryable, ballots: Ballot[]): Promise<{votes: VoteRecord[]; inserted: number; unknown: string[]}> {
+export async function castVotes(
+  db: Queryable,
+  ballots: Ballot[],
+): Promise<{votes: VoteRecord[]; inserted: number; refused: RefusedBallot[]}> {
   const ids = ballots.map((b) => b.voter_id)
   const {rows} = await db.query<VoteRow & {is_new: boolean}>(
     `WITH ins AS (
@@ -74,6 +91,7 @@ export async function castVotes(db: Queryable, ballots: Ballot[]): Promise<{vote
        SELECT b.voter_id, b.candidate_id, b.voting_time, 1
        FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS b (voter_id, candidate_id, voting_time)
        CROSS JOIN LATERAL (SELECT 1 FROM voters v WHERE v.voter_id = b.voter_id LIMIT 1) AS registered
+       WHERE EXISTS (SELECT 1 FROM candidates c WHERE c.candidate_id = b.candidate_id)
        ORDER BY b.voter_id
        ON CONFLICT (voter_id) DO NOTHING
        RETURNING voter_id, candidate_id, voting_time, vote
@@ -106,5 +124,21 @@ export async function castVotes(db: Queryable, ballots: Ballot[]): Promise<{vote
       found.add(row.voter_id)
     }
   }
-  return {votes: stored.map(nestAddress), inserted, unknown: ids.filter((id) => !found.has(id))}
+  return {votes: stored.map(nestAddress), inserted, refused: await refusals(db, ballots, found)}
+}
+
+/** Why the ballots of the voters with no stored vote were not stored (rare: none in a run of registered voters). */
+async function refusals(db: Queryable, ballots: Ballot[], found: Set<string>): Promise<RefusedBallot[]> {
+  const missing = ballots.filter((b) => !found.has(b.voter_id))
+  if (missing.length === 0) return []
+  const {rows} = await db.query<{voter_id: string}>(
+    `SELECT b.voter_id FROM unnest($1::text[]) AS b (voter_id)
+     CROSS JOIN LATERAL (SELECT 1 FROM voters v WHERE v.voter_id = b.voter_id LIMIT 1) AS registered`,
+    [missing.map((b) => b.voter_id)],
+  )
+  const registered = new Set(rows.map((r) => r.voter_id))
+  return missing.map(({voter_id, candidate_id}) => ({
+    voter_id,
+    rejection: registered.has(voter_id) ? unknownCandidate(candidate_id) : unknownVoter(),
+  }))
 }

@@ -146,13 +146,8 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     for (const {item, reason} of refused) rejected.push(rejectedRecord(item.message, {reason, category: 'postgres_rejected'}))
     for (const {part, stored} of results) {
       // The dead letter holds the offending record itself, whatever its key.
-      for (const id of stored.unknown)
-        rejected.push(
-          rejectedRecord(part.find((p) => p.ballot.voter_id === id)!.message, {
-            reason: 'unknown voter: not in the voters table',
-            category: 'unknown_voter',
-          }),
-        )
+      for (const {voter_id, rejection} of stored.refused)
+        rejected.push(rejectedRecord(part.find((p) => p.ballot.voter_id === voter_id)!.message, rejection))
     }
     return {votes: results.flatMap((r) => r.stored.votes), inserted: results.reduce((n, r) => n + r.stored.inserted, 0)}
   }
