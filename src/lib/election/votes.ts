@@ -96,8 +96,9 @@ export async function castVotes(
        ON CONFLICT (voter_id) DO NOTHING
        RETURNING voter_id, candidate_id, voting_time, vote
      ), earlier AS (
+       -- Only the voters not stored now: the others' lookup could find nothing (the snapshot predates them).
        SELECT e.voter_id, e.candidate_id, e.voting_time, e.vote, false AS is_new
-       FROM (SELECT DISTINCT unnest($1::text[])) AS b (voter_id)
+       FROM (SELECT unnest($1::text[]) EXCEPT SELECT voter_id FROM ins) AS b (voter_id)
        CROSS JOIN LATERAL (SELECT * FROM votes v WHERE v.voter_id = b.voter_id LIMIT 1) AS e
      ), stored AS (
        SELECT voter_id, candidate_id, voting_time, vote, true AS is_new FROM ins

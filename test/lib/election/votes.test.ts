@@ -8,6 +8,7 @@ import {freshTables, type Tables} from '../../helpers/services.js'
 interface PlanNode {
   'Node Type': string
   'Relation Name'?: string
+  'Actual Loops'?: number
   Plans?: PlanNode[]
 }
 
@@ -78,6 +79,18 @@ describe('votes: storing a chunk of ballots', () => {
       [],
       'a whole-table scan per chunk costs more as the tables grow',
     )
+  })
+
+  it('reads back only the earlier votes: a voter stored now is not looked up again', async () => {
+    // 200 new voters, 200 who voted before.
+    const [store] = await explainCastVotes(
+      pool,
+      Array.from({length: 400}, (_, i) => ballot(`v${89801 + i}`)),
+    )
+    const votesLookups = nodesOf(store!.Plan)
+      .filter((n) => n['Relation Name'] === 'votes' && n['Node Type'].startsWith('Index'))
+      .reduce((sum, n) => sum + (n['Actual Loops'] ?? 0), 0)
+    assert.equal(votesLookups, 200)
   })
 
   it('stores a vote only when its voter and its candidate are in Postgres, and says why the others were not stored', async () => {
