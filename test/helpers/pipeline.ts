@@ -20,6 +20,7 @@ export interface KafkaRecord {
   key: string | null
   value: string | null
   headers: Record<string, string>
+  partition: number
   offset: number
 }
 
@@ -96,7 +97,13 @@ export async function readTopic(t: TestEnv, topic: string): Promise<KafkaRecord[
             lastBatch = Date.now()
             for (const m of batch.messages) {
               const headers = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)]))
-              records.push({key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers, offset: Number(m.offset)})
+              records.push({
+                key: m.key?.toString() ?? null,
+                value: m.value?.toString() ?? null,
+                headers,
+                partition: batch.partition,
+                offset: Number(m.offset),
+              })
             }
             if (Number(batch.lastOffset()) + 1 >= high.get(batch.partition)!) pending.delete(batch.partition)
             if (pending.size === 0) finish()

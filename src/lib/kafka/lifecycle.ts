@@ -82,12 +82,19 @@ export class MemberLifecycle {
    * instead of letting kafkajs redeliver the same batch forever.
    */
   async track(work: () => Promise<void>): Promise<void> {
-    this.busy++
     try {
-      await work()
+      await this.busyWith(work)
     } catch (error) {
       if (error instanceof Error && error.name.startsWith('KafkaJS')) throw error
       this.fail(error)
+    }
+  }
+
+  /** Runs work the member is busy with: an idle stop waits for it. Its errors pass through. */
+  async busyWith<T>(work: () => Promise<T>): Promise<T> {
+    this.busy++
+    try {
+      return await work()
     } finally {
       this.busy--
       this.lastRecordAt = Date.now()
@@ -163,7 +170,14 @@ const MAX_HEALS = 20
  * no rejoin can mend (credentials, permissions), a crash that is not Kafka's, or one
  * non-retriable crash after another stop it.
  */
-export async function runMember(consumer: Consumer, lifecycle: MemberLifecycle, topic: string, config: ConsumerRunConfig): Promise<void> {
+export async function runMember(
+  consumer: Consumer,
+  lifecycle: MemberLifecycle,
+  topic: string,
+  config: ConsumerRunConfig,
+  /** Before the consumer disconnects: the member's work in the background finishes. */
+  drain?: () => Promise<void>,
+): Promise<void> {
   let heals = 0
   let crashes = 0
   consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -211,6 +225,7 @@ export async function runMember(consumer: Consumer, lifecycle: MemberLifecycle, 
   } finally {
     // Disconnecting while a start is still joining leaves kafkajs fetching forever; let it finish first.
     await starting.catch(() => {})
+    await drain?.().catch(() => {})
     await consumer.disconnect().catch(() => {})
   }
 }

@@ -37,6 +37,8 @@ export interface ChunkRetry {
 export interface MemberWork {
   /** Before the member joins (connect a producer, publish…); a failure stops the member with that error. */
   start?: () => Promise<void>
+  /** Once the member is stopping, before it leaves the group: work it started in the background finishes (commits need the consumer). */
+  drain?: () => Promise<void>
   /** After the member has left the group, whatever happened. */
   stop?: () => Promise<void>
   /**
@@ -89,12 +91,18 @@ export class GroupMember {
       await work.start?.().catch((error: unknown) => lifecycle.fail(error))
       if (config.durationMs) timer = setTimeout(() => lifecycle.stop('duration'), config.durationMs)
       if (!lifecycle.error)
-        await runMember(this.consumer, lifecycle, config.topic, {
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
-          eachBatch: (payload) => this.eachBatch(payload, work),
-        })
+        await runMember(
+          this.consumer,
+          lifecycle,
+          config.topic,
+          {
+            autoCommit: false,
+            eachBatchAutoResolve: false,
+            partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+            eachBatch: (payload) => this.eachBatch(payload, work),
+          },
+          work.drain,
+        )
     } finally {
       clearTimeout(timer)
       await work.stop?.()
