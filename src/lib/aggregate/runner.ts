@@ -4,23 +4,21 @@ import type pg from 'pg'
 
 import {isolateDataErrors} from '../db/isolate.js'
 import {describeCause, unavailableError} from '../errors.js'
-import {anyCause} from '../kafka/causes.js'
+import {isKafkaJsError} from '../kafka/causes.js'
 import {groupWatcher} from '../kafka/groups.js'
+import {isUnmendable} from '../kafka/lifecycle.js'
 import {GroupMember} from '../kafka/member.js'
 import {deadLetter, rejectedRecord} from '../kafka/messages.js'
 import type {TopicNames} from '../kafka/topics.js'
 import {renewingProducer} from '../kafka/renewing-producer.js'
 import {silentLogger, type Logger} from '../logger.js'
 import {AggregateMetrics} from '../metrics/pipeline.js'
-import {isRetriable, retry} from '../retry.js'
+import {retry} from '../retry.js'
 import {claimsOf, sortOutcomes} from './batch.js'
 import {publishTotals} from './publish.js'
 import {PublicationSchedule} from './schedule.js'
 import {BatchPipeline} from './pipeline.js'
 import {countVotes} from './store.js'
-
-/** The group's answers to an offset commit while it rebalances, or after it dropped this member. */
-const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID'])
 
 /** A batch as fetched: its records, and the offset its commit moves past. */
 interface FetchedBatch {
@@ -184,10 +182,11 @@ export async function runAggregator(pool: pg.Pool, kafka: Kafka, names: TopicNam
     // The counts are committed in Postgres: their publication need not wait for the offsets' commit.
     if (schedule.isDue()) void publish()
     // Only after the counts are committed: a crash before this line re-reads the batch, which counts
-    // nothing twice. A commit the group refuses while it rebalances is left to the next batch's, or
-    // to the partition's next owner, who reads the batch again and finds it counted.
+    // nothing twice. A commit that fails (the broker away past kafkajs' retries, the group
+    // rebalancing) is left to the next batch's, or to the partition's next owner, who reads the batch
+    // again and finds it counted; only an error nothing mends (permissions) stops the aggregator.
     await member.consumer.commitOffsets([{topic, partition, offset: String(Number(lastOffset) + 1)}]).catch((error: unknown) => {
-      if (!isRetriable(error) && !anyCause(error, ({type}) => type !== undefined && REBALANCING.has(type))) throw error
+      if (!isKafkaJsError(error) || isUnmendable(error)) throw error
     })
     stats.consumed += messages.length
     stats.counted += counted.length

@@ -152,6 +152,12 @@ export class MemberLifecycle {
 /** Errors no rejoin can mend: wrong credentials or permissions, a broker too old. */
 const FATAL_KAFKA = /AUTHORIZATION_FAILED|SASL|UNSUPPORTED|NotImplemented|INVALID_CONFIG/
 
+/** Whether a Kafka error is one no retry or rejoin can mend (credentials, permissions, an unsupported broker). */
+export function isUnmendable(error: Error): boolean {
+  const cause = rootCause(error)
+  return FATAL_KAFKA.test(`${error.name} ${cause.name} ${cause.type ?? ''}`)
+}
+
 function rootCause(error: Error): Error & {retriable?: boolean; type?: string} {
   const cause = (error as {cause?: unknown}).cause
   return cause instanceof Error ? rootCause(cause) : error
@@ -200,11 +206,7 @@ export async function runMember(
     if (lifecycle.abort.signal.aborted) return
     const cause = rootCause(error)
     const retriable = error.name === 'KafkaJSNumberOfRetriesExceeded' || cause.retriable === true
-    if (
-      !error.name.startsWith('KafkaJS') ||
-      FATAL_KAFKA.test(`${error.name} ${cause.name} ${cause.type ?? ''}`) ||
-      (!retriable && ++heals > MAX_HEALS)
-    ) {
+    if (!error.name.startsWith('KafkaJS') || isUnmendable(error) || (!retriable && ++heals > MAX_HEALS)) {
       lifecycle.fail(error)
       return
     }
