@@ -1,5 +1,6 @@
 import type pg from 'pg'
 
+import type {Queryable} from '../db/pool.js'
 import type {Rejection} from '../kafka/messages.js'
 import {ageBandSql} from '../election/age.js'
 import {unknownCandidate, unknownVoter} from '../election/rejections.js'
@@ -57,7 +58,7 @@ const DIMENSION_KEYS_SQL = `(VALUES
  * claims not counted now) and the totals that changed: a batch of good votes returns a few
  * hundred rows, not one per vote.
  */
-export async function countVotes(db: pg.ClientBase | pg.Pool, claims: VoteClaim[]): Promise<CountResult> {
+export async function countVotes(db: Queryable, claims: VoteClaim[]): Promise<CountResult> {
   if (claims.length === 0) return {outcomes: [], changed: []}
   // Each claim looks its voter and stored vote up by primary key (LATERAL … LIMIT 1 is never
   // flattened, so it stays an index lookup): the cost follows the batch, never the tables. A
@@ -68,7 +69,12 @@ export async function countVotes(db: pg.ClientBase | pg.Pool, claims: VoteClaim[
        SELECT c.i, c.voter_id, c.candidate_id,
               EXISTS (SELECT 1 FROM candidates ca WHERE ca.candidate_id = c.candidate_id) AS candidate_known,
               vr.voter_id IS NOT NULL AS voter_known, vr.address_state AS state, vr.gender, vr.registered_age,
-              vo.candidate_id AS stored_candidate_id, vo.voting_time
+              vo.candidate_id AS stored_candidate_id, vo.voting_time,
+              -- A column, not the comparison in each WHERE below: Postgres guesses that one of 200
+              -- rows passes a comparison of two columns, and for so few it matched the claims to
+              -- the votes counted now by reading \`fresh\` once per claim (half the statement's time
+              -- for 250 claims). A boolean column it guesses at half, and hashes.
+              vo.candidate_id IS NOT DISTINCT FROM c.candidate_id AS matches
        FROM unnest($1::int[], $2::text[], $3::text[]) AS c (i, voter_id, candidate_id)
        LEFT JOIN LATERAL (
          SELECT v.voter_id, v.address_state, v.gender, v.registered_age FROM voters v WHERE v.voter_id = c.voter_id LIMIT 1
@@ -76,7 +82,7 @@ export async function countVotes(db: pg.ClientBase | pg.Pool, claims: VoteClaim[
        LEFT JOIN LATERAL (SELECT v.candidate_id, v.voting_time FROM votes v WHERE v.voter_id = c.voter_id LIMIT 1) vo ON true
      ), fresh AS (
        INSERT INTO aggregator_counted_votes (voter_id)
-       SELECT DISTINCT voter_id FROM claim WHERE stored_candidate_id = candidate_id
+       SELECT DISTINCT voter_id FROM claim WHERE matches
        ORDER BY 1
        ON CONFLICT (voter_id) DO NOTHING
        RETURNING voter_id
@@ -85,7 +91,7 @@ export async function countVotes(db: pg.ClientBase | pg.Pool, claims: VoteClaim[
        -- vote (a forged claim for the same voter may come before it, and is refused).
        SELECT DISTINCT ON (c.voter_id) c.i, c.candidate_id, c.state, c.gender, c.registered_age, c.voting_time
        FROM claim c JOIN fresh f ON f.voter_id = c.voter_id
-       WHERE c.stored_candidate_id = c.candidate_id
+       WHERE c.matches
        ORDER BY c.voter_id, c.i
      ), grouped AS (
        -- Votes alike in every dimension first: the per-dimension sums then run over a few

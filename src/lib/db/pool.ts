@@ -8,6 +8,9 @@ import {retry} from '../retry.js'
 // BIGINT counts come back as strings by default; our counts fit in a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
 
+/** Anything that runs a query: a pool (each statement its own transaction) or a client. */
+export type Queryable = Pick<pg.Pool, 'query'>
+
 export function createPool(settings: PostgresSettings, max = 4): pg.Pool {
   // Idle connections stay open until the command ends the pool (every one does). pg closes them
   // after 10 s by default, so a stage that waited that long for records reconnected (SCRAM, a cold

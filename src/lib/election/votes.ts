@@ -1,5 +1,6 @@
-import type pg from 'pg'
 import {z} from 'zod'
+
+import type {Queryable} from '../db/pool.js'
 
 import type {Rejection} from '../kafka/messages.js'
 import {CANDIDATE_COLUMNS, type Candidate} from './candidates.js'
@@ -36,9 +37,6 @@ export const voteSchema = z.object({
 }) satisfies z.ZodType<Partial<Omit<VoteRecord, 'address'>> & {address: Partial<Voter['address']>}>
 
 type VoteRow = Omit<VoteRecord, 'address'> & AddressColumns
-
-/** Anything that runs a query: a pool (each statement its own transaction) or a client. */
-export type Queryable = Pick<pg.Pool, 'query'>
 
 const STORED_VOTE_SELECT =
   `${VOTER_SELECT}, ${CANDIDATE_COLUMNS.map((c) => `c.${c}`).join(', ')}, ` + `${isoTimeSql('vo.voting_time')} AS voting_time, vo.vote`

@@ -7,6 +7,7 @@ import {failureKind} from '../../../src/lib/db/failures.js'
 import {isoTimeSql} from '../../../src/lib/election/fields.js'
 import {AGE_BANDS, ageBand} from '../../../src/lib/election/age.js'
 import {locationCandidateKey, type Dimension} from '../../../src/lib/election/totals.js'
+import {explainStatements, nodesOf} from '../../helpers/explain.js'
 import {freshTables, type Tables} from '../../helpers/services.js'
 
 interface Voter {
@@ -186,5 +187,37 @@ describe('aggregate: counting claims in Postgres', () => {
     assert.deepEqual(rows, [], 'no vote of the refused batch is marked counted')
     const {outcomes} = await countVotes(pool, [claimOf(fine)])
     assert.deepEqual(outcomes, [{kind: 'counted'}])
+  })
+})
+
+/** countVotes' plan against a real Postgres, at the batch sizes a live aggregator counts (a chunk of `vote --rate`). */
+describe('aggregate: the plan of the counting statement', () => {
+  let tables: Tables | undefined
+  before(async () => {
+    tables = await freshTables()
+    await tables.pool.query(`INSERT INTO candidates (candidate_id, candidate_name, party_affiliation) VALUES ('c1', 'C', 'P')`)
+    await tables.pool.query(
+      `INSERT INTO voters (voter_id, voter_name, gender, address_state, registered_age)
+       SELECT 'v' || n, 'n', 'female', 'Kent', 30 FROM generate_series(1, 1000) AS n`,
+    )
+    await tables.pool.query(
+      `INSERT INTO votes (voter_id, candidate_id, voting_time) SELECT 'v' || n, 'c1', now() FROM generate_series(1, 1000) AS n`,
+    )
+  })
+  after(async () => {
+    await tables?.drop()
+  })
+
+  it('reads no CTE once per claim: matching claims to the votes counted now grows with the batch, not its square', async () => {
+    // Postgres cannot estimate the rows of a CTE's filter on two of its columns (it guessed 1 of 250):
+    // with that guess it matched every claim against every vote counted now, 7 of 13 ms for 250 claims.
+    for (const size of [10, 100, 250, 1000]) {
+      const claims = Array.from({length: size}, (_, n) => ({voter_id: `v${n + 1}`, candidate_id: 'c1'}))
+      const [count] = await explainStatements(tables!.pool, (db) => countVotes(db, claims))
+      const rescanned = nodesOf(count!.Plan)
+        .filter((n) => n['Node Type'] === 'CTE Scan' && (n['Actual Loops'] ?? 0) > 1)
+        .map((n) => `${n['CTE Name']} read ${n['Actual Loops']} times`)
+      assert.deepEqual(rescanned, [], `a batch of ${size}`)
+    }
   })
 })

@@ -2,43 +2,13 @@ import assert from 'node:assert/strict'
 
 import pg from 'pg'
 
-import {castVotes, type Queryable} from '../../../src/lib/election/votes.js'
+import {castVotes} from '../../../src/lib/election/votes.js'
+import {explainStatements, nodesOf} from '../../helpers/explain.js'
 import {freshTables, type Tables} from '../../helpers/services.js'
 
-interface PlanNode {
-  'Node Type': string
-  'Relation Name'?: string
-  'Actual Loops'?: number
-  Plans?: PlanNode[]
-}
-
-interface Explained {
-  Plan: PlanNode
-  Triggers?: Array<{'Trigger Name': string; Calls: number}>
-}
-
-const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)]
-
 /** Runs castVotes with every statement explained (run, then rolled back), and returns what Postgres said of each. */
-async function explainCastVotes(pool: pg.Pool, ballots: Parameters<typeof castVotes>[1]): Promise<Explained[]> {
-  const client = await pool.connect()
-  const explained: Explained[] = []
-  const explaining: Queryable = {
-    query: (async (text: string, values: unknown[]) => {
-      const {rows} = await client.query<{'QUERY PLAN': Explained[]}>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values)
-      explained.push(rows[0]!['QUERY PLAN'][0]!)
-      return {rows: []}
-    }) as unknown as Queryable['query'],
-  }
-  try {
-    await client.query('BEGIN')
-    await castVotes(explaining, ballots)
-  } finally {
-    await client.query('ROLLBACK')
-    client.release()
-  }
-  return explained
-}
+const explainCastVotes = (pool: pg.Pool, ballots: Parameters<typeof castVotes>[1]) =>
+  explainStatements(pool, (db) => castVotes(db, ballots))
 
 const ballot = (voter_id: string, candidate_id = 'c1') => ({voter_id, candidate_id, voting_time: new Date(0).toISOString()})
 
