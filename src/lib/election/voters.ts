@@ -63,20 +63,20 @@ const VOTER_TABLE: ReadonlyArray<{column: string; type: string; value: (v: Voter
   {column: 'registered_age', type: 'int', value: (v) => v.registered_age},
 ]
 
-/** The voter's columns for a SELECT over `voters v`, each named as its row field. */
-export const VOTER_SELECT = VOTER_TABLE.map((c) => c.select ?? `v.${c.column}`).join(', ')
+const isAddress = (column: string) => column.startsWith('address_')
 
-/** The address as the voters table holds it: one column per field. */
-export type AddressColumns = {[K in keyof Address as `address_${K}`]: string}
+/** The voter's fields for a SELECT over `voters v`, each named as its record field: all but the address (see ADDRESS_SELECT). */
+export const VOTER_FIELDS_SELECT = VOTER_TABLE.filter((c) => !isAddress(c.column))
+  .map((c) => c.select ?? `v.${c.column}`)
+  .join(', ')
 
-/** A row read through VOTER_SELECT (and possibly more columns) as a record: the address nested, after every other field. */
-export function nestAddress<R extends AddressColumns>(row: R): Omit<R, keyof AddressColumns> & {address: Address} {
-  const {address_street, address_city, address_state, address_country, address_postcode, ...rest} = row
-  return {
-    ...rest,
-    address: {street: address_street, city: address_city, state: address_state, country: address_country, postcode: address_postcode},
-  }
-}
+/**
+ * The voter's address for a SELECT over `voters v`: one nested record named `address`, its fields in
+ * table order, which `row_to_json` writes as a nested object (the records' shape).
+ */
+export const ADDRESS_SELECT = `(SELECT a FROM (SELECT ${VOTER_TABLE.filter((c) => isAddress(c.column))
+  .map((c) => `v.${c.column} AS ${c.column.slice('address_'.length)}`)
+  .join(', ')}) a) AS address`
 
 /** One multi-row INSERT per batch (unnest of column arrays); existing voters are skipped. Returns the ids inserted. */
 export async function insertVoters(client: pg.ClientBase, voters: Voter[]): Promise<Set<string>> {

@@ -6,7 +6,7 @@ import type {Rejection} from '../kafka/messages.js'
 import {CANDIDATE_COLUMNS, type Candidate} from './candidates.js'
 import {unknownCandidate, unknownVoter} from './rejections.js'
 import {age, column, id, isoTimeSql} from './fields.js'
-import {nestAddress, VOTER_SELECT, type AddressColumns, type Voter} from './voters.js'
+import {ADDRESS_SELECT, VOTER_FIELDS_SELECT, type Voter} from './voters.js'
 
 /** A vote to cast: this voter chose this candidate at this time. */
 export interface Ballot {
@@ -36,16 +36,26 @@ export const voteSchema = z.object({
   address: z.object({state: column}),
 }) satisfies z.ZodType<Partial<Omit<VoteRecord, 'address'>> & {address: Partial<Voter['address']>}>
 
-type VoteRow = Omit<VoteRecord, 'address'> & AddressColumns
+/** A vote as Postgres holds it: its voter, and its votes_topic record (a VoteRecord's JSON), written by Postgres. */
+export interface StoredVote {
+  voter_id: string
+  record: string
+}
 
-const STORED_VOTE_SELECT =
-  `${VOTER_SELECT}, ${CANDIDATE_COLUMNS.map((c) => `c.${c}`).join(', ')}, ` + `${isoTimeSql('vo.voting_time')} AS voting_time, vo.vote`
-
-/** The stored vote `vo` of each row, as a record: the voter looked up by key (see castVotes), and the candidate. */
-const withVoterAndCandidate = (from: string, extraColumns = '') => `SELECT ${STORED_VOTE_SELECT}${extraColumns}
+/**
+ * The stored vote `vo` of each row and its record: the voter looked up by key (see castVotes), and the
+ * candidate. Postgres writes the record's JSON (row_to_json: compact, escaped as JSON.stringify escapes):
+ * built in Node, each vote was parsed from a row of 21 columns, copied, nested and serialised again, a
+ * fifth of \`vote\`'s own CPU (bench/README.md, "The votes_topic record from Postgres").
+ */
+const withVoterAndCandidate = (from: string, extraColumns = '') => `SELECT vo.voter_id, row_to_json(r)::text AS record${extraColumns}
   FROM ${from}
   CROSS JOIN LATERAL (SELECT * FROM voters x WHERE x.voter_id = vo.voter_id LIMIT 1) v
-  JOIN candidates c ON c.candidate_id = vo.candidate_id`
+  JOIN candidates c ON c.candidate_id = vo.candidate_id
+  CROSS JOIN LATERAL (
+    SELECT ${VOTER_FIELDS_SELECT}, ${CANDIDATE_COLUMNS.map((c) => `c.${c}`).join(', ')},
+           ${isoTimeSql('vo.voting_time')} AS voting_time, vo.vote, ${ADDRESS_SELECT}
+  ) r`
 
 /** A ballot castVotes did not store, and why: its voter or its candidate is not in Postgres. */
 export interface RefusedBallot {
@@ -81,9 +91,9 @@ export interface RefusedBallot {
 export async function castVotes(
   db: Queryable,
   ballots: Ballot[],
-): Promise<{votes: VoteRecord[]; inserted: number; refused: RefusedBallot[]}> {
+): Promise<{votes: StoredVote[]; inserted: number; refused: RefusedBallot[]}> {
   const ids = ballots.map((b) => b.voter_id)
-  const {rows} = await db.query<VoteRow & {is_new: boolean}>(
+  const {rows} = await db.query<StoredVote & {is_new: boolean}>(
     `WITH ins AS (
        INSERT INTO votes (voter_id, candidate_id, voting_time, vote)
        SELECT b.voter_id, b.candidate_id, b.voting_time, 1
@@ -106,12 +116,15 @@ export async function castVotes(
      ${withVoterAndCandidate('stored vo', ', vo.is_new')}`,
     [ids, ballots.map((b) => b.candidate_id), ballots.map((b) => b.voting_time)],
   )
-  const stored: VoteRow[] = rows.map(({is_new: _, ...row}) => row)
-  const inserted = rows.filter((r) => r.is_new).length
+  let inserted = 0
+  const stored = rows.map(({voter_id, record, is_new}): StoredVote => {
+    if (is_new) inserted++
+    return {voter_id, record}
+  })
   const found = new Set(stored.map((r) => r.voter_id))
   const missing = ids.filter((id) => !found.has(id))
   if (missing.length > 0) {
-    const again = await db.query<VoteRow>(
+    const again = await db.query<StoredVote>(
       withVoterAndCandidate(
         `(SELECT DISTINCT unnest($1::text[])) AS b (voter_id)
          CROSS JOIN LATERAL (SELECT * FROM votes x WHERE x.voter_id = b.voter_id LIMIT 1) vo`,
@@ -123,7 +136,7 @@ export async function castVotes(
       found.add(row.voter_id)
     }
   }
-  return {votes: stored.map(nestAddress), inserted, refused: await refusals(db, ballots, found)}
+  return {votes: stored, inserted, refused: await refusals(db, ballots, found)}
 }
 
 /** Why the ballots of the voters with no stored vote were not stored (rare: none in a run of registered voters). */

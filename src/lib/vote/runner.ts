@@ -3,7 +3,7 @@ import type pg from 'pg'
 
 import {isolateDataErrors} from '../db/isolate.js'
 import {loadCandidates} from '../election/candidates.js'
-import {castVotes, type Ballot, type VoteRecord} from '../election/votes.js'
+import {castVotes, type Ballot, type StoredVote} from '../election/votes.js'
 import {configError, describeCause, unavailableError} from '../errors.js'
 import {isKafkaJsError} from '../kafka/causes.js'
 import {PartitionProducers, type AcquiredProducer} from '../kafka/fencing.js'
@@ -47,7 +47,7 @@ export interface VoteStats {
 /** A chunk's Postgres half, ready for its Kafka transaction. */
 interface Prepared {
   acquired: AcquiredProducer
-  votes: VoteRecord[]
+  votes: StoredVote[]
   inserted: number
   rejected: Rejected[]
 }
@@ -107,15 +107,14 @@ export async function runVoting(pool: pg.Pool, kafka: Kafka, names: TopicNames, 
     producer: Producer,
     topic: string,
     partition: number,
-    votes: VoteRecord[],
+    votes: StoredVote[],
     rejected: Rejected[],
     nextOffset: string,
   ) => {
     const transaction = await producer.transaction()
     try {
       const sends = []
-      if (votes.length)
-        sends.push(transaction.send({topic: names.votes, messages: votes.map((v) => ({key: v.voter_id, value: JSON.stringify(v)}))}))
+      if (votes.length) sends.push(transaction.send({topic: names.votes, messages: votes.map((v) => ({key: v.voter_id, value: v.record}))}))
       if (rejected.length)
         sends.push(transaction.send({topic: names.deadLetter, messages: rejected.map((r) => deadLetter(topic, partition, r))}))
       await Promise.all(sends)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 
 import pg from 'pg'
 
-import {castVotes} from '../../../src/lib/election/votes.js'
+import {castVotes, type VoteRecord} from '../../../src/lib/election/votes.js'
 import {explainStatements, nodesOf} from '../../helpers/explain.js'
 import {freshTables, type Tables} from '../../helpers/services.js'
 
@@ -71,7 +71,7 @@ describe('votes: storing a chunk of ballots', () => {
       ballot('v1', 'no-such-candidate'), // voted before: its stored vote is read back, the ballot changes nothing
     ])
     assert.deepEqual(
-      votes.map((v) => [v.voter_id, v.candidate_id]),
+      votes.map((v) => [v.voter_id, (JSON.parse(v.record) as VoteRecord).candidate_id]),
       [
         ['v95001', 'c1'],
         ['v1', 'c1'],
@@ -92,6 +92,43 @@ describe('votes: storing a chunk of ballots', () => {
       rows.map((r) => r.voter_id),
       ['v95001'],
     )
+  })
+
+  it("writes each vote's record in the reference's shape, byte for byte as JSON.stringify would", async () => {
+    const text = (field: string) => `${field} "q" \\ \n\t\u0001\u001f\u007f Zoë 東京 🗳 \u2028 </x>`
+    const voter = {
+      voter_id: 'v-awkward',
+      voter_name: text('name'),
+      date_of_birth: '1961-02-28',
+      gender: text('gender'),
+      nationality: text('nationality'),
+      registration_number: text('registration'),
+      email: text('email'),
+      phone_number: text('phone'),
+      cell_number: text('cell'),
+      picture: null,
+      registered_age: 65,
+    }
+    const candidate = {
+      candidate_id: 'c-awkward',
+      candidate_name: text('candidate'),
+      party_affiliation: text('party'),
+      biography: text('biography'),
+      campaign_platform: text('platform'),
+      photo_url: text('photo'),
+    }
+    const address = {street: text('street'), city: text('city'), state: text('state'), country: text('country'), postcode: text('postcode')}
+    await pool.query(
+      `INSERT INTO voters (voter_id, voter_name, date_of_birth, gender, nationality, registration_number, address_street, address_city,
+         address_state, address_country, address_postcode, email, phone_number, cell_number, picture, registered_age)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+      [...Object.values(voter).slice(0, 6), ...Object.values(address), ...Object.values(voter).slice(6)],
+    )
+    await pool.query(`INSERT INTO candidates VALUES ($1, $2, $3, $4, $5, $6)`, Object.values(candidate))
+    const {votes} = await castVotes(pool, [ballot('v-awkward', 'c-awkward')])
+    // The record as the vote command published it when it built records in Node: voter, candidate, time, address last.
+    const expected = {...voter, ...candidate, voting_time: new Date(0).toISOString(), vote: 1, address}
+    assert.deepEqual(votes, [{voter_id: 'v-awkward', record: JSON.stringify(expected)}])
   })
 
   it('runs no trigger per vote (a foreign key check locks the voter and the candidate rows, a third of the work)', async () => {
