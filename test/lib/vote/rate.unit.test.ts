@@ -93,14 +93,15 @@ describe('chunkSizeFor', () => {
     assert.equal(chunkSizeFor(undefined), MAX_CHUNK)
   })
 
-  it('is a tenth of the rate, at least 1 and at most MAX_CHUNK', () => {
+  it('is 50 ms of votes at the rate, at least 1 and at most MAX_CHUNK', () => {
     assert.equal(chunkSizeFor(1), 1)
-    assert.equal(chunkSizeFor(9), 1)
-    assert.equal(chunkSizeFor(10), 1)
-    assert.equal(chunkSizeFor(25), 2)
-    assert.equal(chunkSizeFor(200), 20)
-    assert.equal(chunkSizeFor(5000), 500)
-    assert.equal(chunkSizeFor(10_000), 1000)
+    assert.equal(chunkSizeFor(19), 1)
+    assert.equal(chunkSizeFor(20), 1)
+    assert.equal(chunkSizeFor(50), 2)
+    assert.equal(chunkSizeFor(200), 10)
+    assert.equal(chunkSizeFor(1000), 50)
+    assert.equal(chunkSizeFor(5000), 250)
+    assert.equal(chunkSizeFor(20_000), 1000)
     assert.equal(chunkSizeFor(1_000_000), MAX_CHUNK)
   })
 
