@@ -42,6 +42,7 @@ Running it twice changes nothing and says so. --reset drops everything first (as
     if (!result.changed) this.note('Already initialised: nothing changed.')
     else {
       if (result.createdTables.length) this.note(`Created tables: ${result.createdTables.join(', ')}`)
+      if (result.addedColumns.length) this.note(`Added columns: ${result.addedColumns.join(', ')}`)
       if (result.createdTopics.length) this.note(`Created topics: ${result.createdTopics.join(', ')}`)
     }
     return result

@@ -4,7 +4,7 @@ import {createKafka} from '../../src/lib/kafka/client.js'
 import {AGGREGATE_TOPICS, BASE_TOPICS, MAX_NAMESPACE_LENGTH, topicNames} from '../../src/lib/kafka/topics.js'
 import {runCli, runJson} from '../helpers/cli.js'
 import {freshEnv, type TestEnv} from '../helpers/services.js'
-import {allOf, assertCleanError, assertJsonError, count, ok, tablesIn, topicSize} from '../helpers/pipeline.js'
+import {allOf, assertCleanError, assertJsonError, count, ok, sql, tablesIn, topicSize} from '../helpers/pipeline.js'
 import type {InitResult} from '../../src/commands/init-db.js'
 
 const TABLES = ['candidates', 'voters', 'votes', 'aggregator_counted_votes', 'aggregator_totals']
@@ -44,7 +44,13 @@ describe('election init-db', () => {
     assert.equal(code, 0, stderr)
     const names = topicNames(t.env)
     const expectedTopics = [names.candidates, names.voters, names.votes, names.deadLetter, ...Object.values(names.aggregates)]
-    assert.deepEqual(json, {reset: false, createdTables: json.createdTables, createdTopics: json.createdTopics, changed: true})
+    assert.deepEqual(json, {
+      reset: false,
+      createdTables: json.createdTables,
+      addedColumns: [],
+      createdTopics: json.createdTopics,
+      changed: true,
+    })
     assert.deepEqual([...json.createdTables].sort(), [...TABLES].sort())
     assert.deepEqual([...json.createdTopics].sort(), [...expectedTopics].sort())
     assert.deepEqual(await tablesIn(t), [...TABLES].sort())
@@ -58,7 +64,7 @@ describe('election init-db', () => {
     const topicsBefore = await topicsIn(t)
     const [{code, json, stderr}, human] = await Promise.all([runJson<InitResult>(['init-db'], t.env), ok(t, 'init-db')])
     assert.equal(code, 0, stderr)
-    assert.deepEqual(json, {reset: false, createdTables: [], createdTopics: [], changed: false})
+    assert.deepEqual(json, {reset: false, createdTables: [], addedColumns: [], createdTopics: [], changed: false})
     assert.match(human.stderr, /nothing changed/i)
     assert.deepEqual(await tablesIn(t), [...TABLES].sort())
     assert.deepEqual(await topicsIn(t), topicsBefore)
@@ -88,6 +94,36 @@ describe('election init-db', () => {
     // And the pipeline starts over on it.
     const seeded = await runJson<{inserted: number}>(['seed-candidates'], t.env)
     assert.equal(seeded.json.inserted, 3)
+  })
+
+  it('tables an older version created: the commands refuse, naming init-db; init-db adds the columns and keeps the rows', async () => {
+    const other = await freshEnv()
+    try {
+      assert.equal((await runCli(['init-db'], other.env)).code, 0)
+      await Promise.all([ok(other, 'seed-candidates'), ok(other, 'register-voters', '--count', '20')])
+      // The votes table as versions before the voter's facts were copied into it created it.
+      await sql(other, 'ALTER TABLE votes DROP COLUMN address_state, DROP COLUMN gender, DROP COLUMN registered_age')
+      const [vote, aggregate] = await Promise.all([
+        runCli(['vote', '--exit-when-idle', '2s'], other.env),
+        runCli(['aggregate', '--exit-when-idle', '2s', '--json'], other.env),
+      ])
+      allOf([
+        ['vote', () => assertCleanError(vote, 3, /votes\.address_state, votes\.gender, votes\.registered_age/, /run `election init-db`/)],
+        ['aggregate --json', () => void assertJsonError(aggregate, 3, /columns missing/, /run `election init-db`/)],
+      ])
+      assert.equal(await count(other, 'votes'), 0, 'no vote stored')
+      const upgrade = await runJson<InitResult>(['init-db'], other.env)
+      const again = await runCli(['init-db'], other.env)
+      assert.equal(upgrade.code, 0, upgrade.stderr)
+      assert.deepEqual(upgrade.json.addedColumns, ['votes.address_state', 'votes.gender', 'votes.registered_age'])
+      assert.equal(upgrade.json.changed, true)
+      assert.match(again.stderr, /nothing changed/i, 'a second run has nothing to add')
+      assert.equal(await count(other, 'voters'), 20, 'the rows are kept')
+      await ok(other, 'vote', '--exit-when-idle', '2s')
+      assert.equal(await count(other, 'votes'), 20)
+    } finally {
+      await other.drop()
+    }
   })
 
   it('--partitions is honoured for new topics and bounded', async () => {

@@ -52,7 +52,8 @@ const DIMENSION_KEYS_SQL = `(VALUES
  * (other aggregators' and partitions' statements wait on those rows). A claim counts only when it
  * matches the vote Postgres holds (the voter exists and the candidate is the stored one), so a
  * forged or stray record is refused, and the dimensions counted are Postgres' own facts about the
- * voter, never the record's. The counted-votes table is the idempotence key: a vote already
+ * voter, never the record's: the copy the stored vote keeps (see the votes table in schema.ts), or
+ * the voter's row for a vote stored without one. The counted-votes table is the idempotence key: a vote already
  * counted (republished, a batch seen again after a crash or a rebalance, a second aggregator
  * racing on it) inserts no row and adds nothing. Only the exceptions come back per claim (the
  * claims not counted now) and the totals that changed: a batch of good votes returns a few
@@ -60,7 +61,7 @@ const DIMENSION_KEYS_SQL = `(VALUES
  */
 export async function countVotes(db: Queryable, claims: VoteClaim[]): Promise<CountResult> {
   if (claims.length === 0) return {outcomes: [], changed: []}
-  // Each claim looks its voter and stored vote up by primary key (LATERAL … LIMIT 1 is never
+  // Each claim looks its stored vote (and, rarely, its voter) up by primary key (LATERAL … LIMIT 1 is never
   // flattened, so it stays an index lookup): the cost follows the batch, never the tables. A
   // plain join let the planner hash whole tables (a scan of votes and voters per batch).
   // Totals rows are upserted in one fixed (byte) order, so two statements cannot deadlock.
@@ -68,7 +69,9 @@ export async function countVotes(db: Queryable, claims: VoteClaim[]): Promise<Co
     `WITH claim AS MATERIALIZED (
        SELECT c.i, c.voter_id, c.candidate_id,
               EXISTS (SELECT 1 FROM candidates ca WHERE ca.candidate_id = c.candidate_id) AS candidate_known,
-              vr.voter_id IS NOT NULL AS voter_known, vr.address_state AS state, vr.gender, vr.registered_age,
+              vo.voter_id IS NOT NULL OR vr.voter_id IS NOT NULL AS voter_known,
+              coalesce(vr.address_state, vo.address_state) AS state, coalesce(vr.gender, vo.gender) AS gender,
+              coalesce(vr.registered_age, vo.registered_age) AS registered_age,
               vo.candidate_id AS stored_candidate_id, vo.voting_time,
               -- A column, not the comparison in each WHERE below: Postgres guesses that one of 200
               -- rows passes a comparison of two columns, and for so few it matched the claims to
@@ -77,9 +80,16 @@ export async function countVotes(db: Queryable, claims: VoteClaim[]): Promise<Co
               vo.candidate_id IS NOT DISTINCT FROM c.candidate_id AS matches
        FROM unnest($1::int[], $2::text[], $3::text[]) AS c (i, voter_id, candidate_id)
        LEFT JOIN LATERAL (
-         SELECT v.voter_id, v.address_state, v.gender, v.registered_age FROM voters v WHERE v.voter_id = c.voter_id LIMIT 1
+         SELECT v.voter_id, v.candidate_id, v.voting_time, v.address_state, v.gender, v.registered_age
+         FROM votes v WHERE v.voter_id = c.voter_id LIMIT 1
+       ) vo ON true
+       -- The voter's row only when the vote has no copy of its facts (stored without them), or
+       -- there is no vote (is the voter known?): the condition on vo is checked before the lookup.
+       LEFT JOIN LATERAL (
+         SELECT v.voter_id, v.address_state, v.gender, v.registered_age FROM voters v
+         WHERE (vo.voter_id IS NULL OR (vo.address_state IS NULL AND vo.gender IS NULL AND vo.registered_age IS NULL))
+           AND v.voter_id = c.voter_id LIMIT 1
        ) vr ON true
-       LEFT JOIN LATERAL (SELECT v.candidate_id, v.voting_time FROM votes v WHERE v.voter_id = c.voter_id LIMIT 1) vo ON true
      ), fresh AS (
        INSERT INTO aggregator_counted_votes (voter_id)
        SELECT DISTINCT voter_id FROM claim WHERE matches

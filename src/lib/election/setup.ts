@@ -9,6 +9,8 @@ import {withTransaction} from '../db/pool.js'
 export interface InitResult {
   reset: boolean
   createdTables: string[]
+  /** `table.column`: columns added to a table an older version created. */
+  addedColumns: string[]
   createdTopics: string[]
   changed: boolean
 }
@@ -26,7 +28,8 @@ export async function initialise(pool: pg.Pool, admin: Admin, names: TopicNames,
     )
   }
   // DDL is transactional in Postgres: a failure leaves no half-created schema.
-  const createdTables = await withTransaction(pool, (client) => createSchema(client))
+  const {createdTables, addedColumns} = await withTransaction(pool, (client) => createSchema(client))
   const createdTopics = await ensureTopics(admin, topics)
-  return {reset: plan.reset, createdTables, createdTopics, changed: plan.reset || createdTables.length + createdTopics.length > 0}
+  const changed = plan.reset || createdTables.length + addedColumns.length + createdTopics.length > 0
+  return {reset: plan.reset, createdTables, addedColumns, createdTopics, changed}
 }

@@ -68,7 +68,8 @@ export interface RefusedBallot {
  * NOTHING) and reads back every vote of these voters as stored, new or earlier, joined
  * with the voter and candidate: that is what goes to votes_topic, so a retried batch
  * republishes exactly what Postgres holds. A ballot is stored only when its voter and its
- * candidate are in Postgres; the others come back in `refused`, with the reason.
+ * candidate are in Postgres; the others come back in `refused`, with the reason. The vote
+ * keeps a copy of the voter's facts that `aggregate` counts by (see the votes table in schema.ts).
  *
  * That check is this statement's, not foreign keys': a foreign key checks each inserted row
  * with a trigger that takes a row lock on the voter and on the candidate (the voter's heap page
@@ -95,10 +96,12 @@ export async function castVotes(
   const ids = ballots.map((b) => b.voter_id)
   const {rows} = await db.query<StoredVote & {is_new: boolean}>(
     `WITH ins AS (
-       INSERT INTO votes (voter_id, candidate_id, voting_time, vote)
-       SELECT b.voter_id, b.candidate_id, b.voting_time, 1
+       INSERT INTO votes (voter_id, candidate_id, voting_time, vote, address_state, gender, registered_age)
+       SELECT b.voter_id, b.candidate_id, b.voting_time, 1, registered.address_state, registered.gender, registered.registered_age
        FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS b (voter_id, candidate_id, voting_time)
-       CROSS JOIN LATERAL (SELECT 1 FROM voters v WHERE v.voter_id = b.voter_id LIMIT 1) AS registered
+       CROSS JOIN LATERAL (
+         SELECT v.address_state, v.gender, v.registered_age FROM voters v WHERE v.voter_id = b.voter_id LIMIT 1
+       ) AS registered
        WHERE EXISTS (SELECT 1 FROM candidates c WHERE c.candidate_id = b.candidate_id)
        ORDER BY b.voter_id
        ON CONFLICT (voter_id) DO NOTHING

@@ -20,7 +20,11 @@ describe('votes: storing a chunk of ballots', () => {
     tables = await freshTables()
     pool = tables.pool
     await pool.query(`INSERT INTO candidates (candidate_id, candidate_name, party_affiliation) VALUES ('c1', 'C', 'P')`)
-    await pool.query(`INSERT INTO voters (voter_id, voter_name) SELECT 'v' || n, 'n' FROM generate_series(1, 100000) AS n`)
+    await pool.query(
+      `INSERT INTO voters (voter_id, voter_name, address_state, gender, registered_age)
+       SELECT 'v' || n, 'n', 'State ' || n % 7, CASE WHEN n % 2 = 0 THEN 'female' ELSE 'male' END, 18 + n % 60
+       FROM generate_series(1, 100000) AS n`,
+    )
     // As after init-db and a minute of `vote`: many votes, and statistics that never saw them
     // (autoanalyze has not run yet; here it never will).
     await pool.query(`ALTER TABLE votes SET (autovacuum_enabled = false)`)
@@ -92,6 +96,11 @@ describe('votes: storing a chunk of ballots', () => {
       rows.map((r) => r.voter_id),
       ['v95001'],
     )
+    // The stored vote keeps the voter's facts that aggregate counts by, as the voter's row has them.
+    const facts = `SELECT address_state, gender, registered_age FROM %s WHERE voter_id = 'v95001'`
+    const [copied, voter] = await Promise.all([pool.query(facts.replace('%s', 'votes')), pool.query(facts.replace('%s', 'voters'))])
+    assert.ok(voter.rows[0]?.address_state && voter.rows[0].gender && voter.rows[0].registered_age !== null, 'the voter has facts')
+    assert.deepEqual(copied.rows, voter.rows)
   })
 
   it("writes each vote's record in the reference's shape, byte for byte as JSON.stringify would", async () => {
