@@ -48,7 +48,7 @@ Exactly once: a crash, a restart or a second aggregator never loses or double-co
       onCleanup: (cleanup) => this.onCleanup(cleanup),
       note: (message) => this.note(message),
     })
-    const pool = await this.openPool({max: 8})
+    const pool = await this.openPool({max: 8, columns: true})
     const {kafka} = await this.openKafka()
     let lastNote = 0
     const stats = await runAggregator(pool, kafka, this.topics(), {

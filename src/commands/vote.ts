@@ -51,7 +51,7 @@ Stops cleanly on Ctrl-C / SIGTERM (the batch in flight is committed or abandoned
       onCleanup: (cleanup) => this.onCleanup(cleanup),
       note: (message) => this.note(message),
     })
-    const pool = await this.openPool({max: 6})
+    const pool = await this.openPool({max: 6, columns: true})
     const {kafka} = await this.openKafka()
     let lastNote = 0
     const stats = await runVoting(pool, kafka, this.topics(), {

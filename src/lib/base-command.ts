@@ -128,11 +128,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return namesIn(this.namespace())
   }
 
-  /** A Postgres pool; with `schema`, fails with "run election init-db" when tables are missing. */
-  protected async openPool(options: {max?: number; schema?: boolean} = {}): Promise<pg.Pool> {
+  /**
+   * A Postgres pool; unless `schema` is false, fails with "run election init-db" when tables are
+   * missing, and with `columns`, when a table lacks a column added since it was created.
+   */
+  protected async openPool(options: {max?: number; schema?: boolean; columns?: boolean} = {}): Promise<pg.Pool> {
     const pool = await connectPool((await this.settings()).postgres, options.max)
     this.onCleanup(() => pool.end())
-    if (options.schema !== false) await assertSchema(pool)
+    if (options.schema !== false) await assertSchema(pool, {columns: options.columns})
     return pool
   }
 

@@ -97,11 +97,15 @@ async function missingColumns(client: pg.ClientBase | pg.Pool): Promise<string[]
   return wanted.filter((c) => !present.has(c))
 }
 
-/** Every command but init-db needs the tables and their columns; say how to get them. */
-export async function assertSchema(client: pg.ClientBase | pg.Pool): Promise<void> {
+/**
+ * Every command but init-db needs the tables; say how to get them. `columns`: the columns added
+ * since too (vote and aggregate read and write them; the other commands work on older tables).
+ */
+export async function assertSchema(client: pg.ClientBase | pg.Pool, options: {columns?: boolean} = {}): Promise<void> {
   const present = new Set(await existingTables(client))
   const missing = TABLES.filter((t) => !present.has(t))
   if (missing.length > 0) throw configError(`tables missing (${missing.join(', ')}): run \`election init-db\``, 'election init-db')
+  if (!options.columns) return
   const columns = await missingColumns(client)
   if (columns.length > 0)
     throw configError(
