@@ -10,7 +10,8 @@ export default class InitDb extends BaseCommand<typeof InitDb> {
   static summary = 'Create the Postgres tables and the Kafka topics (idempotent).'
   static description = `Tables: candidates, voters, votes (one vote per voter, enforced by a UNIQUE constraint) and the aggregator's state.
 Topics: candidates_topic, voters_topic, votes_topic, a dead-letter topic, and the compacted aggregate topics.
-Running it twice changes nothing and says so. --reset drops everything first (asks on a TTY unless --force).`
+Running it twice changes nothing and says so. Tables an older version created keep their rows and get the columns
+added since (vote and aggregate ask for this). --reset drops everything first (asks on a TTY unless --force).`
 
   static examples = [
     '<%= config.bin %> <%= command.id %>',
