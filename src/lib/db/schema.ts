@@ -77,17 +77,21 @@ export async function existingTables(client: pg.ClientBase | pg.Pool): Promise<s
   return rows.map((r) => r.table_name)
 }
 
-/** Columns added to a table after its first release; init-db adds them to a table created before. */
-const ADDED_COLUMNS = {votes: ['address_state', 'gender', 'registered_age']} as const
+/** Columns added to a table after its first release, with their types; init-db adds them to a table created before. */
+const ADDED_COLUMNS: Record<string, Record<string, string>> = {
+  votes: {address_state: 'VARCHAR(255)', gender: 'VARCHAR(255)', registered_age: 'INTEGER'},
+}
 
 /** Adds them (run only when some are missing: ALTER TABLE waits for every statement on the table). */
-const UPGRADE_SQL = `
-ALTER TABLE votes ADD COLUMN IF NOT EXISTS address_state VARCHAR(255),
-  ADD COLUMN IF NOT EXISTS gender VARCHAR(255), ADD COLUMN IF NOT EXISTS registered_age INTEGER;
-`
+const UPGRADE_SQL = Object.entries(ADDED_COLUMNS)
+  .map(([table, columns]) => {
+    const additions = Object.entries(columns).map(([column, type]) => `ADD COLUMN IF NOT EXISTS ${column} ${type}`)
+    return `ALTER TABLE ${table} ${additions.join(', ')};`
+  })
+  .join('\n')
 
 async function missingColumns(client: pg.ClientBase | pg.Pool): Promise<string[]> {
-  const wanted = Object.entries(ADDED_COLUMNS).flatMap(([table, columns]) => columns.map((column) => `${table}.${column}`))
+  const wanted = Object.entries(ADDED_COLUMNS).flatMap(([table, columns]) => Object.keys(columns).map((column) => `${table}.${column}`))
   const {rows} = await client.query<{name: string}>(
     `SELECT table_name || '.' || column_name AS name FROM information_schema.columns
      WHERE table_schema = current_schema() AND table_name || '.' || column_name = ANY($1)`,
