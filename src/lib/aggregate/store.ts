@@ -36,15 +36,29 @@ interface ResultRow {
   stored_candidate_id: string | null
 }
 
-/** The keys a group of counted votes adds to, one per dimension, in SQL over the `grouped` rows below. */
-const DIMENSION_KEYS_SQL = `(VALUES
-  ('candidate', v.candidate_id),
-  ('location', v.state),
-  ('gender', v.gender),
-  ('age', v.age_band),
-  ('party', v.party_affiliation),
-  ('location_candidate', ${locationCandidateKeySql('v.state', 'v.candidate_id')})
-)`
+/** The counted votes' columns the totals group by, in the order GROUPING() below takes them. */
+const GROUPED = ['candidate_id', 'state', 'gender', 'age_band', 'party'] as const
+type Grouped = (typeof GROUPED)[number]
+
+/** Each dimension's grouping set over the `k` rows below, and its key in SQL over that set's `g` rows. */
+const DIMENSION_GROUPS: Record<Dimension, {columns: Grouped[]; key: string}> = {
+  candidate: {columns: ['candidate_id'], key: 'g.candidate_id'},
+  location: {columns: ['state'], key: 'g.state'},
+  gender: {columns: ['gender'], key: 'g.gender'},
+  age: {columns: ['age_band'], key: 'g.age_band'},
+  party: {columns: ['party'], key: 'g.party'},
+  location_candidate: {columns: ['state', 'candidate_id'], key: locationCandidateKeySql('g.state', 'g.candidate_id')},
+}
+
+/** What GROUPING(GROUPED) gives a row of this grouping set: a bit per column it does not group by, the first column highest. */
+const groupingOf = (columns: readonly Grouped[]): number =>
+  GROUPED.reduce((bits, column, i) => (columns.includes(column) ? bits : bits | (1 << (GROUPED.length - 1 - i))), 0)
+
+const GROUPS = Object.entries(DIMENSION_GROUPS).map(([dimension, {columns, key}]) => ({dimension, columns, key, set: groupingOf(columns)}))
+const GROUPED_SQL = GROUPED.map((c) => `k.${c}`).join(', ')
+const GROUPING_SETS_SQL = GROUPS.map((g) => `(${g.columns.map((c) => `k.${c}`).join(', ')})`).join(', ')
+const DIMENSION_SQL = `CASE g.set ${GROUPS.map((g) => `WHEN ${g.set} THEN '${g.dimension}'`).join(' ')} END`
+const KEY_SQL = `CASE g.set ${GROUPS.map((g) => `WHEN ${g.set} THEN ${g.key}`).join(' ')} END`
 
 /**
  * Counts a batch of vote claims in one statement, which is atomic on its own: no transaction
@@ -103,19 +117,25 @@ export async function countVotes(db: Queryable, claims: VoteClaim[]): Promise<Co
        FROM claim c JOIN fresh f ON f.voter_id = c.voter_id
        WHERE c.matches
        ORDER BY c.voter_id, c.i
-     ), grouped AS (
-       -- Votes alike in every dimension first: the per-dimension sums then run over a few
-       -- thousand groups instead of six rows per vote.
-       SELECT g.candidate_id, g.state, g.gender, g.age_band, cs.party_affiliation, g.n, g.last
-       FROM (
-         SELECT candidate_id, state, gender, ${ageBandSql('registered_age')} AS age_band, count(*) AS n, max(voting_time) AS last
-         FROM counted GROUP BY 1, 2, 3, 4
-       ) g JOIN candidates cs ON cs.candidate_id = g.candidate_id
      ), added AS (
+       -- Every dimension's sums in one pass over the counted votes (grouping sets, hashed side
+       -- by side), each set's rows told apart by GROUPING(): 10-12 % less time for the statement
+       -- than grouping the votes alike first and summing six rows per group (bench/README.md).
        INSERT INTO aggregator_totals AS t (dimension, key, total, last_voting_time)
-       SELECT d.dimension, d.key, sum(v.n), max(v.last)
-       FROM grouped v CROSS JOIN LATERAL ${DIMENSION_KEYS_SQL} AS d (dimension, key)
-       GROUP BY d.dimension, d.key
+       SELECT d.dimension, d.key, d.n, d.last
+       FROM (
+         SELECT ${DIMENSION_SQL} AS dimension, ${KEY_SQL} AS key, g.n, g.last
+         FROM (
+           SELECT GROUPING(${GROUPED_SQL}) AS set, ${GROUPED_SQL},
+                  count(*) AS n, max(k.voting_time) AS last
+           FROM (
+             SELECT c.candidate_id, c.state, c.gender, ${ageBandSql('c.registered_age')} AS age_band, cs.party_affiliation AS party,
+                    c.voting_time
+             FROM counted c JOIN candidates cs ON cs.candidate_id = c.candidate_id
+           ) k
+           GROUP BY GROUPING SETS (${GROUPING_SETS_SQL})
+         ) g
+       ) d
        ORDER BY d.dimension COLLATE "C", d.key COLLATE "C"
        ON CONFLICT (dimension, key) DO UPDATE
          SET total = t.total + excluded.total, last_voting_time = greatest(t.last_voting_time, excluded.last_voting_time)
