@@ -42,16 +42,16 @@ export interface StoredVote {
 }
 
 /**
- * The stored vote `vo` of each row and its record: the voter looked up by key (see castVotes), and the
+ * The record of each stored vote `vo`, whose voter `v` the caller joins in `from` (see castVotes), with its
  * candidate. Postgres writes the record's JSON (row_to_json: compact, escaped as JSON.stringify escapes):
  * built in Node, each vote was parsed from a row of 21 columns, copied, nested and serialised again,
  * and `vote` spent 5.2-5.6 s of CPU on 150,000 votes, against 3.5-3.9 s now (bench/README.md, "The
- * votes_topic record from Postgres").
+ * votes_topic record from Postgres"). The candidate is looked up by key for each vote: Postgres cannot
+ * estimate a join of the votes to the candidates (it guessed 6 of 375), and planned the rest for that.
  */
-const withVoterAndCandidate = (from: string, extraColumns = '') => `SELECT vo.voter_id, row_to_json(r)::text AS record${extraColumns}
+const recordsOf = (from: string, extraColumns = '') => `SELECT vo.voter_id, row_to_json(r)::text AS record${extraColumns}
   FROM ${from}
-  CROSS JOIN LATERAL (SELECT * FROM voters x WHERE x.voter_id = vo.voter_id LIMIT 1) v
-  JOIN candidates c ON c.candidate_id = vo.candidate_id
+  CROSS JOIN LATERAL (SELECT * FROM candidates x WHERE x.candidate_id = vo.candidate_id LIMIT 1) c
   CROSS JOIN LATERAL (
     SELECT ${VOTER_FIELDS_SELECT}, ${CANDIDATE_COLUMNS.map((c) => `c.${c}`).join(', ')},
            ${isoTimeSql('vo.voting_time')} AS voting_time, vo.vote, ${ADDRESS_SELECT}
@@ -83,8 +83,11 @@ export interface RefusedBallot {
  * skipped) is in neither, so the voters missing are read again by a second statement,
  * which sees every committed vote.
  *
- * Every row of `voters` and `votes` is looked up by its key, voter by voter (LATERAL … LIMIT 1
- * is never flattened into a join). Plain joins and `voter_id = ANY(…)` left the plan to the
+ * Each voter's row is looked up once, by its key: the statement keeps it (`registered`) for the vote's
+ * copy of the facts and for the record, hash-joined to the stored votes (looked up a second time for the
+ * record, the statement took 24-45 % longer: bench/README.md, "One lookup of the voter"). Rows of
+ * `voters` and `votes` are looked up by key, voter by voter (LATERAL … LIMIT 1 is never flattened into a
+ * join). Plain joins and `voter_id = ANY(…)` left the plan to the
  * tables' statistics, which lag while `register-voters` and `vote` fill them: on tables not yet
  * analysed, every chunk scanned `votes` whole (44 ms per 1,000 ballots at 190,000 votes,
  * growing with the table) until autoanalyze ran.
@@ -93,17 +96,26 @@ export async function castVotes(
   db: Queryable,
   ballots: Ballot[],
 ): Promise<{votes: StoredVote[]; inserted: number; refused: RefusedBallot[]}> {
-  const ids = ballots.map((b) => b.voter_id)
+  // One ballot a voter (the first): the voter's row is joined to its stored vote, so a second ballot would
+  // give the vote a second record. Postgres would store one of them anyway (ON CONFLICT).
+  const seen = new Set<string>()
+  const unique = ballots.filter((b) => !seen.has(b.voter_id) && seen.add(b.voter_id))
+  const ids = unique.map((b) => b.voter_id)
   const {rows} = await db.query<StoredVote & {is_new: boolean}>(
-    `WITH ins AS (
-       INSERT INTO votes (voter_id, candidate_id, voting_time, vote, address_state, gender, registered_age)
-       SELECT b.voter_id, b.candidate_id, b.voting_time, 1, registered.address_state, registered.gender, registered.registered_age
+    `WITH registered AS MATERIALIZED (
+       -- candidate_known a column, not a condition on the insert below: Postgres guesses that 4 of 250
+       -- ballots name a known candidate, and joined the stored votes to the voters with a nested loop
+       -- over both. A boolean column it guesses at half, and hashes.
+       SELECT v.*, b.candidate_id AS ballot_candidate_id, b.voting_time AS ballot_voting_time,
+              EXISTS (SELECT 1 FROM candidates c WHERE c.candidate_id = b.candidate_id) AS candidate_known
        FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS b (voter_id, candidate_id, voting_time)
-       CROSS JOIN LATERAL (
-         SELECT v.address_state, v.gender, v.registered_age FROM voters v WHERE v.voter_id = b.voter_id LIMIT 1
-       ) AS registered
-       WHERE EXISTS (SELECT 1 FROM candidates c WHERE c.candidate_id = b.candidate_id)
-       ORDER BY b.voter_id
+       CROSS JOIN LATERAL (SELECT * FROM voters v WHERE v.voter_id = b.voter_id LIMIT 1) AS v
+     ), ins AS (
+       INSERT INTO votes (voter_id, candidate_id, voting_time, vote, address_state, gender, registered_age)
+       SELECT r.voter_id, r.ballot_candidate_id, r.ballot_voting_time, 1, r.address_state, r.gender, r.registered_age
+       FROM registered r
+       WHERE r.candidate_known
+       ORDER BY r.voter_id
        ON CONFLICT (voter_id) DO NOTHING
        RETURNING voter_id, candidate_id, voting_time, vote
      ), earlier AS (
@@ -116,8 +128,8 @@ export async function castVotes(
        UNION ALL
        SELECT * FROM earlier
      )
-     ${withVoterAndCandidate('stored vo', ', vo.is_new')}`,
-    [ids, ballots.map((b) => b.candidate_id), ballots.map((b) => b.voting_time)],
+     ${recordsOf('stored vo JOIN registered v ON v.voter_id = vo.voter_id', ', vo.is_new')}`,
+    [ids, unique.map((b) => b.candidate_id), unique.map((b) => b.voting_time)],
   )
   let inserted = 0
   const stored = rows.map(({voter_id, record, is_new}): StoredVote => {
@@ -128,9 +140,10 @@ export async function castVotes(
   const missing = ids.filter((id) => !found.has(id))
   if (missing.length > 0) {
     const again = await db.query<StoredVote>(
-      withVoterAndCandidate(
+      recordsOf(
         `(SELECT DISTINCT unnest($1::text[])) AS b (voter_id)
-         CROSS JOIN LATERAL (SELECT * FROM votes x WHERE x.voter_id = b.voter_id LIMIT 1) vo`,
+         CROSS JOIN LATERAL (SELECT * FROM votes x WHERE x.voter_id = b.voter_id LIMIT 1) vo
+         CROSS JOIN LATERAL (SELECT * FROM voters x WHERE x.voter_id = vo.voter_id LIMIT 1) v`,
       ),
       [missing],
     )
