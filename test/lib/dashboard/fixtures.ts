@@ -1,4 +1,7 @@
+import assert from 'node:assert/strict'
 import {stripVTControlCharacters} from 'node:util'
+
+import type {render} from 'ink-testing-library'
 
 import {DashboardState} from '../../../src/lib/dashboard/state.js'
 import type {Snapshot} from '../../../src/lib/dashboard/types.js'
@@ -136,6 +139,26 @@ export async function eventually(check: () => void, timeoutMs = 2000, stepMs = 1
       await delay(stepMs)
     }
   }
+}
+
+type Rendered = ReturnType<typeof render>
+
+/**
+ * Resizes the test terminal and waits until the dashboard is laid out at that width: its header line
+ * spans it. A fixed delay raced the re-render under load (CI), so this waits for the state instead.
+ */
+export async function resizeTo(r: Rendered, columns: number, rows?: number): Promise<void> {
+  Object.defineProperty(r.stdout, 'columns', {value: columns, configurable: true})
+  if (rows !== undefined) Object.defineProperty(r.stdout, 'rows', {value: rows, configurable: true})
+  r.stdout.emit('resize')
+  await eventually(() => assert.equal(plain(r.lastFrame()).split('\n')[0]!.length, Math.max(60, columns)), 5000)
+}
+
+/** Types a key and waits until the screen has changed; a key that is lost (or changes nothing) fails here. */
+export async function pressChanging(r: Rendered, key: string): Promise<void> {
+  const before = plain(r.lastFrame())
+  r.stdin.write(key)
+  await eventually(() => assert.notEqual(plain(r.lastFrame()), before, `the screen did not change after ${JSON.stringify(key)}`), 5000)
 }
 
 export const KEYS = {

@@ -10,7 +10,7 @@ import type {RegionRow} from '../../../src/lib/dashboard/types.js'
 import {Dashboard} from '../../../src/lib/dashboard/ui/Dashboard.js'
 import {StateMap} from '../../../src/lib/dashboard/ui/StateMap.js'
 import {isUsElection, STATE_CODES, tileGrid} from '../../../src/lib/dashboard/us-tiles.js'
-import {CANDIDATES, delay, fixtureSnapshot, plain} from './fixtures.js'
+import {CANDIDATES, delay, fixtureSnapshot, plain, pressChanging, resizeTo} from './fixtures.js'
 
 const [alice, bob] = CANDIDATES
 const region = (state: string, leaderId: string, margin: number): RegionRow => ({
@@ -102,10 +102,7 @@ describe('US tile map', () => {
   it('appears in the dashboard of a US election on a tall terminal only, and never pushes the footer off', async () => {
     const shown = async (snapshot: ReturnType<typeof fixtureSnapshot>, columns: number, rows: number) => {
       const r = render(<Dashboard snapshot={snapshot} intervalSec={0} />)
-      Object.defineProperty(r.stdout, 'columns', {value: columns, configurable: true})
-      Object.defineProperty(r.stdout, 'rows', {value: rows, configurable: true})
-      r.stdout.emit('resize')
-      await delay(30)
+      await resizeTo(r, columns, rows)
       const frame = plain(r.lastFrame())
       cleanup()
       assert.ok(frame.split('\n').length <= rows, `${frame.split('\n').length} lines at ${columns}x${rows}:\n${frame}`)
@@ -120,15 +117,9 @@ describe('US tile map', () => {
 
   it("at 80x24 is a tab: it takes the region table's place and the screen still fits", async () => {
     const r = render(<Dashboard snapshot={{...fixtureSnapshot(), regions: REGIONS}} intervalSec={0} />)
-    Object.defineProperty(r.stdout, 'columns', {value: 80, configurable: true})
-    Object.defineProperty(r.stdout, 'rows', {value: 24, configurable: true})
-    r.stdout.emit('resize')
-    await delay(30)
+    await resizeTo(r, 80, 24)
     assert.match(plain(r.lastFrame()), /Gender │ Age │ Party │ Race │ Map$/m)
-    for (let i = 0; i < 4; i++) {
-      r.stdin.write('\t')
-      await delay(20)
-    }
+    for (let i = 0; i < 4; i++) await pressChanging(r, '\t')
     const frame = plain(r.lastFrame())
     assert.match(frame, /Who leads where/)
     assert.match(frame, /CA1 /)

@@ -8,18 +8,26 @@ import {Dashboard} from '../../../src/lib/dashboard/ui/Dashboard.js'
 import {LiveDashboard, MIN_RENDER_GAP_MS, PUSH_POLL_MS, type SnapshotSource} from '../../../src/lib/dashboard/ui/Live.js'
 import type {Snapshot} from '../../../src/lib/dashboard/types.js'
 import {FakeClock} from '../../helpers/clock.js'
-import {CANDIDATES, delay, emptySnapshot, eventually, fixtureSnapshot, fixtureState, KEYS, NOW, plain, STATES} from './fixtures.js'
+import {
+  CANDIDATES,
+  delay,
+  emptySnapshot,
+  eventually,
+  fixtureSnapshot,
+  fixtureState,
+  KEYS,
+  NOW,
+  plain,
+  resizeTo,
+  STATES,
+} from './fixtures.js'
 
 type Rendered = ReturnType<typeof render>
 
 /** Renders at a terminal width (ink-testing-library's stdout is 100 wide until resized). */
 async function renderAt(node: React.ReactElement, columns = 100): Promise<Rendered> {
   const r = render(node)
-  if (columns !== 100) {
-    Object.defineProperty(r.stdout, 'columns', {value: columns, configurable: true})
-    r.stdout.emit('resize')
-  }
-  await delay(20)
+  if (columns !== 100) await resizeTo(r, columns)
   return r
 }
 
@@ -194,9 +202,7 @@ describe('dashboard UI', () => {
   it('re-lays out when the terminal is resized', async () => {
     const r = await renderAt(<Dashboard snapshot={fixtureSnapshot()} intervalSec={0} />, 80)
     assert.doesNotMatch(frame(r), /c0a1b2c3-aaaa-4bbb-8ccc-000000000001/)
-    Object.defineProperty(r.stdout, 'columns', {value: 160, configurable: true})
-    r.stdout.emit('resize')
-    await delay(30)
+    await resizeTo(r, 160)
     assert.match(frame(r), /c0a1b2c3-aaaa-4bbb-8ccc-000000000001/)
   })
 
