@@ -18,6 +18,7 @@ import {
   KEYS,
   NOW,
   plain,
+  pressChanging,
   resizeTo,
   STATES,
 } from './fixtures.js'
@@ -41,6 +42,7 @@ function locationOrder(r: Rendered): string[] {
     .filter((s): s is string => Boolean(s))
 }
 
+/** Types keys that may leave the screen as it is (so there is no change to wait for); pressChanging waits for one. */
 async function press(r: Rendered, ...keys: string[]): Promise<void> {
   for (const key of keys) {
     r.stdin.write(key)
@@ -97,33 +99,35 @@ describe('dashboard UI', () => {
     const r = await renderAt(<Dashboard snapshot={fixtureSnapshot()} intervalSec={0} />)
     assert.deepEqual(locationOrder(r), ['Kent', 'Avon', 'Lancashire', 'Bedford', 'Dorset'], 'counted, most first')
     assert.match(frame(r), /counted↓/)
-    await press(r, 'd')
+    await pressChanging(r, 'd')
     assert.deepEqual(locationOrder(r), ['Jersey', 'Isle of Wight', 'Gwent', 'Fife', 'Hampshire'], 'counted, fewest first')
     assert.match(frame(r), /counted↑/)
-    await press(r, 's')
+    await pressChanging(r, 's')
     assert.deepEqual(locationOrder(r), ['Avon', 'Bedford', 'Cornwall', 'Dorset', 'Essex'], 'region A-Z')
     assert.match(frame(r), /region↑/)
-    await press(r, 'd')
+    await pressChanging(r, 'd')
     assert.deepEqual(locationOrder(r), ['Lancashire', 'Kent', 'Jersey', 'Isle of Wight', 'Hampshire'], 'region Z-A')
   })
 
   it('pages with arrows and PgUp/PgDn, and p changes the page size', async () => {
     const r = await renderAt(<Dashboard snapshot={fixtureSnapshot()} intervalSec={0} />)
     assert.match(frame(r), /page 1\/3 · 5\/page/)
-    await press(r, KEYS.right)
+    await pressChanging(r, KEYS.right)
     assert.match(frame(r), /page 2\/3/)
     assert.deepEqual(locationOrder(r), ['Cornwall', 'Essex', 'Hampshire', 'Fife', 'Gwent'])
-    await press(r, KEYS.pageDown, KEYS.pageDown)
+    await pressChanging(r, KEYS.pageDown)
+    await press(r, KEYS.pageDown)
     assert.match(frame(r), /page 3\/3/, 'stops at the last page')
     assert.deepEqual(locationOrder(r), ['Isle of Wight', 'Jersey'])
-    await press(r, KEYS.pageUp)
+    await pressChanging(r, KEYS.pageUp)
     assert.match(frame(r), /page 2\/3/, 'one back from the last page')
-    await press(r, KEYS.left, KEYS.left)
+    await pressChanging(r, KEYS.left)
+    await press(r, KEYS.left)
     assert.match(frame(r), /page 1\/3/)
-    await press(r, 'p')
+    await pressChanging(r, 'p')
     assert.match(frame(r), /page 1\/2 · 10\/page/)
     assert.equal(locationOrder(r).length, 10)
-    await press(r, 'p')
+    await pressChanging(r, 'p')
     assert.match(frame(r), /page 1\/1 · 20\/page/)
     assert.equal(locationOrder(r).length, 12)
   })
@@ -134,15 +138,15 @@ describe('dashboard UI', () => {
     assert.ok(has(/male +260 +52\.0%/), frame(r))
     assert.ok(has(/Gender │ Age │ Party │ Race$/), 'the race folds into a tab (not a US election: no map tab)')
     assert.ok(!has(/25-34 +200/))
-    await press(r, KEYS.tab)
+    await pressChanging(r, KEYS.tab)
     assert.ok(has(/25-34 +200 +40\.0%/), frame(r))
     assert.ok(!has(/male +260/))
-    await press(r, KEYS.tab)
+    await pressChanging(r, KEYS.tab)
     assert.ok(has(/Red Party +300 +60\.0%/), frame(r))
-    await press(r, KEYS.tab)
+    await pressChanging(r, KEYS.tab)
     assert.ok(has(/waiting for the first seconds of votes|v\/s/), frame(r))
     assert.ok(!has(/Red Party +300 +60\.0%/))
-    await press(r, KEYS.tab)
+    await pressChanging(r, KEYS.tab)
     assert.ok(has(/female +230 +46\.0%/))
   })
 
@@ -317,7 +321,7 @@ describe('live dashboard timing (fake clock)', () => {
       await eventually(() => assert.match(frame(r), new RegExp(`${votes} votes`)))
     }
     await showsOnTick(1000, 301)
-    await press(r, '+')
+    await pressChanging(r, '+')
     assert.match(frame(r), /every 2 s/)
     assert.deepEqual(source.polls, [1000, 2000])
     await showsOnTick(2000, 302)
