@@ -141,7 +141,7 @@ export async function eventually(check: () => void, timeoutMs = 2000, stepMs = 1
   }
 }
 
-type Rendered = ReturnType<typeof render>
+export type Rendered = ReturnType<typeof render>
 
 /**
  * Resizes the test terminal and waits until the dashboard is laid out at that width: its header line

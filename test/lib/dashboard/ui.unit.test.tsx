@@ -21,9 +21,8 @@ import {
   pressChanging,
   resizeTo,
   STATES,
+  type Rendered,
 } from './fixtures.js'
-
-type Rendered = ReturnType<typeof render>
 
 /** Renders at a terminal width (ink-testing-library's stdout is 100 wide until resized). */
 async function renderAt(node: React.ReactElement, columns = 100): Promise<Rendered> {
