@@ -96,8 +96,8 @@ export async function castVotes(
   db: Queryable,
   ballots: Ballot[],
 ): Promise<{votes: StoredVote[]; inserted: number; refused: RefusedBallot[]}> {
-  // One ballot a voter (the first): the voter's row is joined to its stored vote, so a second ballot would
-  // give the vote a second record. Postgres would store one of them anyway (ON CONFLICT).
+  // One ballot a voter (the first), for storing and for refusing: the voter's row is joined to its stored
+  // vote, so a second ballot would give the vote a second record. Postgres would store one of them anyway (ON CONFLICT).
   const seen = new Set<string>()
   const unique = ballots.filter((b) => !seen.has(b.voter_id) && seen.add(b.voter_id))
   const ids = unique.map((b) => b.voter_id)
@@ -141,7 +141,7 @@ export async function castVotes(
   if (missing.length > 0) {
     const again = await db.query<StoredVote>(
       recordsOf(
-        `(SELECT DISTINCT unnest($1::text[])) AS b (voter_id)
+        `unnest($1::text[]) AS b (voter_id)
          CROSS JOIN LATERAL (SELECT * FROM votes x WHERE x.voter_id = b.voter_id LIMIT 1) vo
          CROSS JOIN LATERAL (SELECT * FROM voters x WHERE x.voter_id = vo.voter_id LIMIT 1) v`,
       ),
@@ -152,7 +152,7 @@ export async function castVotes(
       found.add(row.voter_id)
     }
   }
-  return {votes: stored, inserted, refused: await refusals(db, ballots, found)}
+  return {votes: stored, inserted, refused: await refusals(db, unique, found)}
 }
 
 /** Why the ballots of the voters with no stored vote were not stored (rare: none in a run of registered voters). */

@@ -97,6 +97,17 @@ describe('votes: storing a chunk of ballots', () => {
     assert.deepEqual(refused, [])
   })
 
+  it("refuses a voter's first ballot once, with its own reason, when a second ballot for the voter follows in the chunk", async () => {
+    const {votes, refused} = await castVotes(pool, [ballot('v97101', 'no-such-candidate'), ballot('v97101')])
+    assert.deepEqual(votes, [])
+    assert.deepEqual(refused, [
+      {
+        voter_id: 'v97101',
+        rejection: {category: 'unknown_candidate', reason: 'unknown candidate no-such-candidate: not in the candidates table'},
+      },
+    ])
+  })
+
   it('stores a vote only when its voter and its candidate are in Postgres, and says why the others were not stored', async () => {
     const {votes, inserted, refused} = await castVotes(pool, [
       ballot('v95001'),
