@@ -128,7 +128,7 @@ export const plain = (frame: string | undefined): string => stripVTControlCharac
 export const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits until `check` passes (or fails with its last error after `timeoutMs`). */
-export async function eventually(check: () => void, timeoutMs = 2000, stepMs = 10): Promise<void> {
+export async function eventually(check: () => void, timeoutMs = 5000, stepMs = 10): Promise<void> {
   const end = Date.now() + timeoutMs
   for (;;) {
     try {
@@ -154,8 +154,17 @@ export async function resizeTo(r: Rendered, columns: number, rows?: number): Pro
   await eventually(() => assert.equal(plain(r.lastFrame()).split('\n')[0]!.length, Math.max(60, columns)), 5000)
 }
 
+/**
+ * Waits until Ink reads keys. It starts reading in an effect, which React may run after the first frame is
+ * written, and the test stdin drops a key written before that (it has no buffer).
+ */
+export async function readingKeys(r: Rendered): Promise<void> {
+  await eventually(() => assert.ok(r.stdin.listenerCount('readable') > 0, 'Ink never began reading keys'), 5000)
+}
+
 /** Types a key and waits until the screen has changed; a key that is lost (or changes nothing) fails here. */
 export async function pressChanging(r: Rendered, key: string): Promise<void> {
+  await readingKeys(r)
   const before = plain(r.lastFrame())
   r.stdin.write(key)
   await eventually(() => assert.notEqual(plain(r.lastFrame()), before, `the screen did not change after ${JSON.stringify(key)}`), 5000)

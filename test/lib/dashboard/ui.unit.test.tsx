@@ -13,6 +13,7 @@ import {
   delay,
   emptySnapshot,
   eventually,
+  readingKeys,
   fixtureSnapshot,
   fixtureState,
   KEYS,
@@ -43,6 +44,7 @@ function locationOrder(r: Rendered): string[] {
 
 /** Types keys that may leave the screen as it is (so there is no change to wait for); pressChanging waits for one. */
 async function press(r: Rendered, ...keys: string[]): Promise<void> {
+  await readingKeys(r)
   for (const key of keys) {
     r.stdin.write(key)
     await delay(15)
@@ -284,6 +286,8 @@ describe('live dashboard timing (fake clock)', () => {
     const source = new FakeSource()
     const r = await renderAt(<LiveDashboard source={source} initialInterval={0} onQuit={() => {}} clock={clock} />)
     assert.match(frame(r), /300 votes/)
+    // React subscribes after the first frame is written; a record before that would go unseen until the next poll.
+    await eventually(() => assert.deepEqual(source.polls, [PUSH_POLL_MS]))
     const rendered = () => source.snapshots
     const first = rendered()
     source.push()
@@ -310,6 +314,11 @@ describe('live dashboard timing (fake clock)', () => {
     const clock = new FakeClock()
     const source = new FakeSource()
     const r = await renderAt(<LiveDashboard source={source} initialInterval={1} onQuit={() => {}} clock={clock} />)
+    /**
+     * The effect that sets the poll interval also starts the render timer, and React runs it after the
+     * frame is written: wait for it, or a tick may come before the timer exists (CI saw that race).
+     */
+    const timerStarted = (polls: number[]) => eventually(() => assert.deepEqual(source.polls, polls))
     /** A pushed record shows exactly `ms` later, on the tick, not a millisecond before. */
     const showsOnTick = async (ms: number, votes: number) => {
       source.push()
@@ -319,10 +328,11 @@ describe('live dashboard timing (fake clock)', () => {
       await clock.tick(1)
       await eventually(() => assert.match(frame(r), new RegExp(`${votes} votes`)))
     }
+    await timerStarted([1000])
     await showsOnTick(1000, 301)
     await pressChanging(r, '+')
     assert.match(frame(r), /every 2 s/)
-    assert.deepEqual(source.polls, [1000, 2000])
+    await timerStarted([1000, 2000])
     await showsOnTick(2000, 302)
   })
 })
