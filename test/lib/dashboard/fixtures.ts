@@ -151,7 +151,7 @@ export async function resizeTo(r: Rendered, columns: number, rows?: number): Pro
   Object.defineProperty(r.stdout, 'columns', {value: columns, configurable: true})
   if (rows !== undefined) Object.defineProperty(r.stdout, 'rows', {value: rows, configurable: true})
   r.stdout.emit('resize')
-  await eventually(() => assert.equal(plain(r.lastFrame()).split('\n')[0]!.length, Math.max(60, columns)), 5000)
+  await eventually(() => assert.equal(plain(r.lastFrame()).split('\n')[0]!.length, Math.max(60, columns)))
 }
 
 /**
@@ -159,7 +159,7 @@ export async function resizeTo(r: Rendered, columns: number, rows?: number): Pro
  * written, and the test stdin drops a key written before that (it has no buffer).
  */
 export async function readingKeys(r: Rendered): Promise<void> {
-  await eventually(() => assert.ok(r.stdin.listenerCount('readable') > 0, 'Ink never began reading keys'), 5000)
+  await eventually(() => assert.ok(r.stdin.listenerCount('readable') > 0, 'Ink never began reading keys'))
 }
 
 /** Types a key and waits until the screen has changed; a key that is lost (or changes nothing) fails here. */
@@ -167,7 +167,7 @@ export async function pressChanging(r: Rendered, key: string): Promise<void> {
   await readingKeys(r)
   const before = plain(r.lastFrame())
   r.stdin.write(key)
-  await eventually(() => assert.notEqual(plain(r.lastFrame()), before, `the screen did not change after ${JSON.stringify(key)}`), 5000)
+  await eventually(() => assert.notEqual(plain(r.lastFrame()), before, `the screen did not change after ${JSON.stringify(key)}`))
 }
 
 export const KEYS = {

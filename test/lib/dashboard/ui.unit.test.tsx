@@ -13,13 +13,13 @@ import {
   delay,
   emptySnapshot,
   eventually,
-  readingKeys,
   fixtureSnapshot,
   fixtureState,
   KEYS,
   NOW,
   plain,
   pressChanging,
+  readingKeys,
   resizeTo,
   STATES,
   type Rendered,
@@ -281,13 +281,19 @@ class FakeSource implements SnapshotSource {
 describe('live dashboard timing (fake clock)', () => {
   afterEach(() => cleanup())
 
+  /**
+   * Waits until the dashboard has asked `source` for these poll intervals. It does so in the effect that also
+   * starts its render timer or subscribes, which React runs after the frame is written: a record pushed or a
+   * tick before that would be missed (CI saw that race).
+   */
+  const effectRan = (source: FakeSource, polls: number[]) => eventually(() => assert.deepEqual(source.polls, polls))
+
   it('push mode: a record renders at once, a burst within the gap is one render at its end', async () => {
     const clock = new FakeClock()
     const source = new FakeSource()
     const r = await renderAt(<LiveDashboard source={source} initialInterval={0} onQuit={() => {}} clock={clock} />)
     assert.match(frame(r), /300 votes/)
-    // React subscribes after the first frame is written; a record before that would go unseen until the next poll.
-    await eventually(() => assert.deepEqual(source.polls, [PUSH_POLL_MS]))
+    await effectRan(source, [PUSH_POLL_MS])
     const rendered = () => source.snapshots
     const first = rendered()
     source.push()
@@ -314,11 +320,6 @@ describe('live dashboard timing (fake clock)', () => {
     const clock = new FakeClock()
     const source = new FakeSource()
     const r = await renderAt(<LiveDashboard source={source} initialInterval={1} onQuit={() => {}} clock={clock} />)
-    /**
-     * The effect that sets the poll interval also starts the render timer, and React runs it after the
-     * frame is written: wait for it, or a tick may come before the timer exists (CI saw that race).
-     */
-    const timerStarted = (polls: number[]) => eventually(() => assert.deepEqual(source.polls, polls))
     /** A pushed record shows exactly `ms` later, on the tick, not a millisecond before. */
     const showsOnTick = async (ms: number, votes: number) => {
       source.push()
@@ -328,11 +329,11 @@ describe('live dashboard timing (fake clock)', () => {
       await clock.tick(1)
       await eventually(() => assert.match(frame(r), new RegExp(`${votes} votes`)))
     }
-    await timerStarted([1000])
+    await effectRan(source, [1000])
     await showsOnTick(1000, 301)
     await pressChanging(r, '+')
     assert.match(frame(r), /every 2 s/)
-    await timerStarted([1000, 2000])
+    await effectRan(source, [1000, 2000])
     await showsOnTick(2000, 302)
   })
 })
