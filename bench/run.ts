@@ -11,9 +11,11 @@ import {kafkaClasspath} from '../src/lib/services/kafka-local.js'
 import {stateDir} from '../src/lib/config/state.js'
 import {topicNames} from '../src/lib/kafka/topics.js'
 import {ROOT, runCli, startCli, stopAllChildren} from './lib/cli.js'
+import {freePort} from '../src/lib/services/process.js'
 import {hasProc} from './lib/cpu.js'
 import {dashboardCost} from './lib/dashboard.js'
 import {KafkaProbe} from './lib/kafka.js'
+import {latencyBetween, latencyCounts, latencyCountsAfterFirstVotes, type LatencyCounts} from './lib/latency.js'
 import {measureConsumeParse, measureProduce, measureTransactional} from './lib/kafkajs-limits.js'
 import {consumerPerf, copyVoters, producerPerf} from './lib/limits.js'
 import {errorMessage, Progress, stepRunner} from './lib/progress.js'
@@ -237,11 +239,23 @@ async function main(): Promise<void> {
         ? `dashboard (pty 120x40) at ${rate}/s for ${config.latencySeconds}s`
         : `latency at ${rate}/s for ${config.latencySeconds}s`
       await step(title, async () => {
-        const aggregator = startCli<{latencyMs: {count: number; p50: number; p99: number; max: number}}>(['aggregate'], env)
+        const metricsPort = await freePort()
+        const aggregator = startCli<{latencyMs: {count: number; p50: number; p99: number; max: number}}>(
+          ['aggregate', '--metrics-port', String(metricsPort)],
+          env,
+        )
+        // The aggregator's histogram a third of the run after its first votes were published, and at the end: the latency after the start.
+        const startSeconds = Math.round(config.latencySeconds / 3)
+        let afterStart: Promise<LatencyCounts | undefined> | undefined
+        let atEnd: LatencyCounts | undefined
         try {
           await probe!.waitForMember(names.groups.aggregate)
           await caughtUp()
-          const castVotes = () => runCli<{votes: number}>(['vote', '--rate', String(rate), '--duration', `${config.latencySeconds}s`], env)
+          const castVotes = () => {
+            // Reported as missing if it fails, never a failed step.
+            afterStart = latencyCountsAfterFirstVotes(metricsPort, startSeconds).catch(() => undefined)
+            return runCli<{votes: number}>(['vote', '--rate', String(rate), '--duration', `${config.latencySeconds}s`], env)
+          }
           let vote: Awaited<ReturnType<typeof castVotes>> | undefined
           if (dashboard) {
             results.dashboard = await dashboardCost(env, {columns: 120, rows: 40, rate}, async () => {
@@ -251,11 +265,19 @@ async function main(): Promise<void> {
           progress.detail(`${vote!.json.votes} votes cast; waiting for the aggregator to count them`)
           await caughtUp()
           await sleep(1000) // at least one publish interval, so the last totals go out
+          atEnd = await latencyCounts(metricsPort)
         } finally {
           aggregator.child.kill('SIGTERM')
         }
         const {latencyMs} = (await aggregator.result).json
-        if (!dashboard) results.latency.push({rate, seconds: config.latencySeconds, ...latencyMs})
+        const start = await afterStart
+        if (!dashboard)
+          results.latency.push({
+            rate,
+            seconds: config.latencySeconds,
+            ...latencyMs,
+            afterStart: start && atEnd ? latencyBetween(start, atEnd, startSeconds) : undefined,
+          })
       })
     }
     // 3b. vote --rate accuracy, sampled every 100 ms from the vote group's committed offsets.

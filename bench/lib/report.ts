@@ -2,6 +2,7 @@ import Table from 'cli-table3'
 
 import type {DashboardCost} from './dashboard.js'
 import type {KafkajsLimits} from './kafkajs-limits.js'
+import type {LatencyAfterStart} from './latency.js'
 import type {ConsumerLimit, CopyLimit, ProducerLimit} from './limits.js'
 
 export interface RateResult {
@@ -21,6 +22,8 @@ export interface LatencyResult {
   p50: number
   p99: number
   max: number
+  /** The votes published after the start of the run (see latency.ts). */
+  afterStart?: LatencyAfterStart
 }
 
 export interface ThroughputResult {
@@ -120,7 +123,11 @@ export function renderTable(r: BenchResults): string {
   for (const l of r.latency) {
     table.push([
       `latency voting_time → aggregate @ ${l.rate}/s`,
-      `p50 ${n(l.p50)} ms, p99 ${n(l.p99)} ms, max ${n(l.max)} ms (${n(l.count)} votes)`,
+      `p50 ${n(l.p50)} ms, p99 ${n(l.p99)} ms, max ${n(l.max)} ms (${n(l.count)} votes)` +
+        (l.afterStart
+          ? `; after the first ${l.afterStart.afterSeconds} s: ${pct(l.afterStart.within100ms ?? undefined)} ≤ 100 ms, ` +
+            `${pct(l.afterStart.within250ms ?? undefined)} ≤ 250 ms (${n(l.afterStart.votes)} votes)`
+          : ''),
       '',
       '',
     ])
