@@ -253,7 +253,7 @@ async function main(): Promise<void> {
           await caughtUp()
           const castVotes = () => {
             // Reported as missing if it fails, never a failed step.
-            afterStart = latencyCountsAfterFirstVotes(metricsPort, startSeconds).catch(() => undefined)
+            if (!dashboard) afterStart = latencyCountsAfterFirstVotes(metricsPort, startSeconds).catch(() => undefined)
             return runCli<{votes: number}>(['vote', '--rate', String(rate), '--duration', `${config.latencySeconds}s`], env)
           }
           let vote: Awaited<ReturnType<typeof castVotes>> | undefined
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
           progress.detail(`${vote!.json.votes} votes cast; waiting for the aggregator to count them`)
           await caughtUp()
           await sleep(1000) // at least one publish interval, so the last totals go out
-          atEnd = await latencyCounts(metricsPort)
+          if (!dashboard) atEnd = await latencyCounts(metricsPort).catch(() => undefined)
         } finally {
           aggregator.child.kill('SIGTERM')
         }

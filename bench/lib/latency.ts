@@ -5,6 +5,8 @@
  * endpoint) twice, some seconds after the run's first vote was published and at its end, and reports what
  * was published in between. 100 ms and 250 ms, the targets, are bucket bounds, so the shares within them are exact.
  */
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {scrape} from '../../test/helpers/metrics.js'
 
 const HISTOGRAM = 'election_vote_latency_seconds'
@@ -31,8 +33,6 @@ export async function latencyCounts(port: number): Promise<LatencyCounts> {
   const within = Object.fromEntries(BOUNDS_MS.map((ms) => [ms, metrics.value(`${HISTOGRAM}_bucket`, {le: String(ms / 1000)})]))
   return {count: metrics.value(`${HISTOGRAM}_count`), within}
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * The counts `seconds` after the first vote was published. The vote process takes a few seconds to start
