@@ -34,14 +34,20 @@ export class Rng {
     return out
   }
 
-  /** RFC 4122 version-4 layout, from this generator's bits. */
-  uuid(): string {
-    const hex = (n: number) =>
-      Math.floor(this.next() * 16 ** n)
-        .toString(16)
-        .padStart(n, '0')
+  /**
+   * RFC 9562 version-7 layout: the 48-bit time field `millis`, the rest from this generator's bits.
+   * Ids with increasing `millis` sort in that order, as text too.
+   */
+  timeOrderedUuid(millis: number): string {
+    const time = millis.toString(16).padStart(12, '0')
     const variant = (8 + this.int(4)).toString(16)
-    return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(8)}${hex(4)}`
+    return `${time.slice(0, 8)}-${time.slice(8)}-7${this.hex(3)}-${variant}${this.hex(3)}-${this.hex(8)}${this.hex(4)}`
+  }
+
+  private hex(digits: number): string {
+    return Math.floor(this.next() * 16 ** digits)
+      .toString(16)
+      .padStart(digits, '0')
   }
 }
 

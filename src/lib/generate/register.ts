@@ -11,10 +11,12 @@ import {VoterFactory} from './voters.js'
 const IN_FLIGHT = 3
 
 /**
- * 1,000: as fast as 5,000 (generation and kafkajs' encoding bound the rate, not round trips) at
- * two thirds of the peak memory (measured: 269 MB against 400 MB for 1,000,000 voters).
+ * 500: generation and kafkajs' encoding bound the rate, not round trips, so larger batches buy
+ * little speed and cost memory: V8 lets the heap grow with the garbage of the batches in flight.
+ * For 1,000,000 voters with time-ordered ids, five runs of each: 500 gave 35,769-40,465 voters/s
+ * at 230-234 MB peak RSS, 1,000 gave 35,853-43,450 at 255-262 MB (bench/README.md, "Time-ordered voter ids").
  */
-export const DEFAULT_BATCH_SIZE = 1000
+export const DEFAULT_BATCH_SIZE = 500
 
 export interface RegisterOptions {
   count: number
