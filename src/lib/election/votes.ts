@@ -1,5 +1,6 @@
 import {z} from 'zod'
 
+import {newRowsStatement, queryNewRows} from '../db/new-rows.js'
 import type {Queryable} from '../db/pool.js'
 import type {Rejection} from '../kafka/messages.js'
 import {CANDIDATE_COLUMNS, type Candidate} from './candidates.js'
@@ -63,6 +64,40 @@ export interface RefusedBallot {
   rejection: Rejection
 }
 
+/** castVotes' statement (see there). */
+const CAST = newRowsStatement(
+  'votes',
+  'voter_id',
+  (onConflict) =>
+    `WITH registered AS MATERIALIZED (
+       -- candidate_known a column, not a condition on the insert below: Postgres guesses that 4 of 250
+       -- ballots name a known candidate, and joined the stored votes to the voters with a nested loop
+       -- over both. A boolean column it guesses at half, and hashes.
+       SELECT v.*, b.candidate_id AS ballot_candidate_id, b.voting_time AS ballot_voting_time,
+              EXISTS (SELECT 1 FROM candidates c WHERE c.candidate_id = b.candidate_id) AS candidate_known
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS b (voter_id, candidate_id, voting_time)
+       CROSS JOIN LATERAL (SELECT * FROM voters v WHERE v.voter_id = b.voter_id LIMIT 1) AS v
+     ), ins AS (
+       INSERT INTO votes (voter_id, candidate_id, voting_time, vote, address_state, gender, registered_age)
+       SELECT r.voter_id, r.ballot_candidate_id, r.ballot_voting_time, 1, r.address_state, r.gender, r.registered_age
+       FROM registered r
+       WHERE r.candidate_known
+       ORDER BY r.voter_id
+       ${onConflict}
+       RETURNING voter_id, candidate_id, voting_time, vote
+     ), earlier AS (
+       -- Only the voters not stored now: the others' lookup could find nothing (the snapshot predates them).
+       SELECT e.voter_id, e.candidate_id, e.voting_time, e.vote, false AS is_new
+       FROM (SELECT unnest($1::text[]) EXCEPT SELECT voter_id FROM ins) AS b (voter_id)
+       CROSS JOIN LATERAL (SELECT * FROM votes v WHERE v.voter_id = b.voter_id LIMIT 1) AS e
+     ), stored AS (
+       SELECT voter_id, candidate_id, voting_time, vote, true AS is_new FROM ins
+       UNION ALL
+       SELECT * FROM earlier
+     )
+     ${recordsOf('stored vo JOIN registered v ON v.voter_id = vo.voter_id', ', vo.is_new')}`,
+)
+
 /**
  * Inserts the ballots (the database keeps the first vote of a voter: ON CONFLICT DO
  * NOTHING) and reads back every vote of these voters as stored, new or earlier, joined
@@ -78,10 +113,11 @@ export interface RefusedBallot {
  * deletes a voter or a candidate.
  *
  * One statement, one round trip, atomic on its own: the inserted rows come from RETURNING,
- * the earlier ones from the statement's snapshot. A vote another transaction committed
- * after that snapshot (a concurrent owner of the same voter: ON CONFLICT waited for it and
- * skipped) is in neither, so the voters missing are read again by a second statement,
- * which sees every committed vote.
+ * the earlier ones from the statement's snapshot. Its plain INSERT fails when a voter already has
+ * a vote, and it goes again with ON CONFLICT (queryNewRows: rare, a chunk seen again). A vote another
+ * transaction committed after that snapshot (a concurrent owner of the same voter: ON CONFLICT
+ * waited for it and skipped) is in neither, so the voters missing are read again by a second
+ * statement, which sees every committed vote.
  *
  * Each voter's row is looked up once, by its key: the statement keeps it (`registered`) for the vote's
  * copy of the facts and for the record, hash-joined to the stored votes (looked up a second time for the
@@ -101,36 +137,11 @@ export async function castVotes(
   const seen = new Set<string>()
   const unique = ballots.filter((b) => !seen.has(b.voter_id) && seen.add(b.voter_id))
   const ids = unique.map((b) => b.voter_id)
-  const {rows} = await db.query<StoredVote & {is_new: boolean}>(
-    `WITH registered AS MATERIALIZED (
-       -- candidate_known a column, not a condition on the insert below: Postgres guesses that 4 of 250
-       -- ballots name a known candidate, and joined the stored votes to the voters with a nested loop
-       -- over both. A boolean column it guesses at half, and hashes.
-       SELECT v.*, b.candidate_id AS ballot_candidate_id, b.voting_time AS ballot_voting_time,
-              EXISTS (SELECT 1 FROM candidates c WHERE c.candidate_id = b.candidate_id) AS candidate_known
-       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS b (voter_id, candidate_id, voting_time)
-       CROSS JOIN LATERAL (SELECT * FROM voters v WHERE v.voter_id = b.voter_id LIMIT 1) AS v
-     ), ins AS (
-       INSERT INTO votes (voter_id, candidate_id, voting_time, vote, address_state, gender, registered_age)
-       SELECT r.voter_id, r.ballot_candidate_id, r.ballot_voting_time, 1, r.address_state, r.gender, r.registered_age
-       FROM registered r
-       WHERE r.candidate_known
-       ORDER BY r.voter_id
-       ON CONFLICT (voter_id) DO NOTHING
-       RETURNING voter_id, candidate_id, voting_time, vote
-     ), earlier AS (
-       -- Only the voters not stored now: the others' lookup could find nothing (the snapshot predates them).
-       SELECT e.voter_id, e.candidate_id, e.voting_time, e.vote, false AS is_new
-       FROM (SELECT unnest($1::text[]) EXCEPT SELECT voter_id FROM ins) AS b (voter_id)
-       CROSS JOIN LATERAL (SELECT * FROM votes v WHERE v.voter_id = b.voter_id LIMIT 1) AS e
-     ), stored AS (
-       SELECT voter_id, candidate_id, voting_time, vote, true AS is_new FROM ins
-       UNION ALL
-       SELECT * FROM earlier
-     )
-     ${recordsOf('stored vo JOIN registered v ON v.voter_id = vo.voter_id', ', vo.is_new')}`,
-    [ids, unique.map((b) => b.candidate_id), unique.map((b) => b.voting_time)],
-  )
+  const {rows} = await queryNewRows<StoredVote & {is_new: boolean}>(db, CAST, [
+    ids,
+    unique.map((b) => b.candidate_id),
+    unique.map((b) => b.voting_time),
+  ])
   let inserted = 0
   const stored = rows.map(({voter_id, record, is_new}): StoredVote => {
     if (is_new) inserted++

@@ -7,7 +7,7 @@ import {failureKind} from '../../../src/lib/db/failures.js'
 import {isoTimeSql} from '../../../src/lib/election/fields.js'
 import {AGE_BANDS, ageBand} from '../../../src/lib/election/age.js'
 import {locationCandidateKey, type Dimension} from '../../../src/lib/election/totals.js'
-import {explainStatements, nodesOf} from '../../helpers/explain.js'
+import {explainStatements, nodesOf, recordingStatements} from '../../helpers/explain.js'
 import {freshTables, type Tables} from '../../helpers/services.js'
 
 interface Voter {
@@ -194,6 +194,37 @@ describe('aggregate: counting claims in Postgres', () => {
     assert.deepEqual(rows, [], 'no vote of the refused batch is marked counted')
     const {outcomes} = await countVotes(pool, [claimOf(fine)])
     assert.deepEqual(outcomes, [{kind: 'counted'}])
+  })
+
+  it('counts new votes in one statement, and a batch that holds votes counted before in a second one, counting only the new', async () => {
+    const mixed: Voter[] = Array.from({length: 10}, (_, n) => ({
+      voter_id: `m${n}`,
+      state: 'Kent',
+      gender: 'male',
+      age: 30,
+      candidate_id: 'c1',
+      voting_time: '2026-01-04T00:00:00.000Z',
+    }))
+    await addVoters(mixed)
+    const {db: recording, statements} = recordingStatements(pool)
+    const candidateTotal = async () => (await totals()).get('candidate/c1')!.total
+    const before = await candidateTotal()
+
+    const first = await countVotes(recording, mixed.slice(0, 5).map(claimOf))
+    assert.deepEqual(
+      first.outcomes.map((o) => o.kind),
+      Array(5).fill('counted'),
+    )
+    assert.equal(statements.length, 1, 'new votes: one statement')
+
+    const again = await countVotes(recording, mixed.map(claimOf))
+    assert.deepEqual(
+      again.outcomes.map((o) => o.kind),
+      [...Array(5).fill('duplicate'), ...Array(5).fill('counted')],
+    )
+    assert.equal(statements.length, 3, 'votes counted before: the batch goes again, skipping them')
+    assert.notEqual(statements[2], statements[1])
+    assert.equal(await candidateTotal(), before + 10)
   })
 })
 

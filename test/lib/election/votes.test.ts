@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import pg from 'pg'
 
 import {castVotes, type VoteRecord} from '../../../src/lib/election/votes.js'
-import {explainStatements, nodesOf} from '../../helpers/explain.js'
+import {explainStatements, nodesOf, recordingStatements} from '../../helpers/explain.js'
 import {freshTables, type Tables} from '../../helpers/services.js'
 
 /** Runs castVotes with every statement explained (run, then rolled back), and returns what Postgres said of each. */
@@ -95,6 +95,27 @@ describe('votes: storing a chunk of ballots', () => {
     ])
     assert.equal(inserted, 2)
     assert.deepEqual(refused, [])
+  })
+
+  it('stores new votes in one statement, and a chunk seen again in a second one that returns the votes stored first', async () => {
+    const {db: recording, statements} = recordingStatements(pool)
+    const first = await castVotes(
+      recording,
+      ['v97201', 'v97202'].map((id) => ballot(id)),
+    )
+    assert.equal(first.inserted, 2)
+    assert.equal(statements.length, 1, 'new votes: one statement')
+
+    // The same voters again, for another candidate (a chunk seen again after a crash, chosen anew), and a new one.
+    const again = await castVotes(
+      recording,
+      ['v97201', 'v97202', 'v97203'].map((id) => ballot(id, 'c2')),
+    )
+    assert.equal(statements.length, 3, 'votes stored before: the chunk goes again, skipping them')
+    assert.equal(again.inserted, 1)
+    const records = new Map(again.votes.map((v) => [v.voter_id, v.record]))
+    for (const vote of first.votes) assert.equal(records.get(vote.voter_id), vote.record, 'the vote stored first, byte for byte')
+    assert.equal((JSON.parse(records.get('v97203')!) as VoteRecord).candidate_id, 'c2')
   })
 
   it("refuses a voter's first ballot once, with its own reason, when a second ballot for the voter follows in the chunk", async () => {
