@@ -99,8 +99,8 @@ const CAST = newRowsStatement(
 )
 
 /**
- * Inserts the ballots (the database keeps the first vote of a voter: ON CONFLICT DO
- * NOTHING) and reads back every vote of these voters as stored, new or earlier, joined
+ * Inserts the ballots (the database keeps the first vote of a voter: its primary key)
+ * and reads back every vote of these voters as stored, new or earlier, joined
  * with the voter and candidate: that is what goes to votes_topic, so a retried batch
  * republishes exactly what Postgres holds. A ballot is stored only when its voter and its
  * candidate are in Postgres; the others come back in `refused`, with the reason. The vote
