@@ -133,7 +133,7 @@ export async function castVotes(
   ballots: Ballot[],
 ): Promise<{votes: StoredVote[]; inserted: number; refused: RefusedBallot[]}> {
   // One ballot a voter (the first), for storing and for refusing: the voter's row is joined to its stored
-  // vote, so a second ballot would give the vote a second record. Postgres would store one of them anyway (ON CONFLICT).
+  // vote, so a second ballot would give the vote a second record. Postgres would store one of them anyway (the primary key).
   const seen = new Set<string>()
   const unique = ballots.filter((b) => !seen.has(b.voter_id) && seen.add(b.voter_id))
   const ids = unique.map((b) => b.voter_id)

@@ -57,7 +57,7 @@ const CHUNK_ATTEMPTS = 25
 
 /**
  * Consume voters, choose, store, publish — exactly once per voters_topic record:
- * Postgres first (ON CONFLICT DO NOTHING keeps one vote per voter), then one Kafka
+ * Postgres first (the primary key keeps one vote per voter), then one Kafka
  * transaction per chunk holding the chunk's votes as stored, its dead letters and
  * the consumed offsets (sendOffsets). A crash before the commit aborts the
  * transaction and the chunk is consumed again; Postgres then returns the stored
