@@ -146,12 +146,11 @@ const COUNT = newRowsStatement(
  * matches the vote Postgres holds (the voter exists and the candidate is the stored one), so a
  * forged or stray record is refused, and the dimensions counted are Postgres' own facts about the
  * voter, never the record's: the copy the stored vote keeps (see the votes table in schema.ts), or
- * the voter's row for a vote stored without one. The counted-votes table is the idempotence key: a vote already
- * counted (republished, a batch seen again after a crash or a rebalance, a second aggregator
- * racing on it) inserts no row and adds nothing (the batch goes again with ON CONFLICT: see
- * queryNewRows). Only the exceptions come back per claim (the
- * claims not counted now) and the totals that changed: a batch of good votes returns a few
- * hundred rows, not one per vote.
+ * the voter's row for a vote stored without one. The counted-votes table is the idempotence key:
+ * a vote already counted (republished, a batch seen again after a crash or a rebalance, a second
+ * aggregator racing on it) inserts no row and adds nothing (the batch goes again with ON CONFLICT:
+ * see queryNewRows). Only the exceptions come back per claim (the claims not counted now) and the
+ * totals that changed: a batch of good votes returns a few hundred rows, not one per vote.
  */
 export async function countVotes(db: Queryable, claims: VoteClaim[]): Promise<CountResult> {
   if (claims.length === 0) return {outcomes: [], changed: []}
