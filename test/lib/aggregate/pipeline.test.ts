@@ -132,14 +132,24 @@ describe('aggregate: batches counted while the next ones are fetched', function 
 
   it('a count that fails for good stops the aggregator; no batch queued behind it commits past it; a rerun counts all', async () => {
     // Held: a partition with votes cast already and the most still to come, so that batches queue behind the held one.
-    const voters = await sql<{voter_id: string; voted: boolean}>(
-      t,
-      'SELECT voter_id, voter_id IN (SELECT voter_id FROM votes) AS voted FROM voters',
-    )
-    const castIn = new Set(voters.filter((v) => v.voted).map((v) => partitionOf(v.voter_id)))
-    const toCome = new Map<number, number>()
-    for (const {voter_id} of voters.filter((v) => !v.voted && castIn.has(partitionOf(v.voter_id))))
-      toCome.set(partitionOf(voter_id), (toCome.get(partitionOf(voter_id)) ?? 0) + 1)
+    const votesToCome = async () => {
+      const voters = await sql<{voter_id: string; voted: boolean}>(
+        t,
+        'SELECT voter_id, voter_id IN (SELECT voter_id FROM votes) AS voted FROM voters',
+      )
+      const castIn = new Set(voters.filter((v) => v.voted).map((v) => partitionOf(v.voter_id)))
+      const toCome = new Map<number, number>()
+      for (const {voter_id} of voters.filter((v) => !v.voted && castIn.has(partitionOf(v.voter_id))))
+        toCome.set(partitionOf(voter_id), (toCome.get(partitionOf(voter_id)) ?? 0) + 1)
+      return toCome
+    }
+    let toCome = await votesToCome()
+    if (toCome.size === 0) {
+      // beforeEach's budget went to whole partitions (seen about once in five runs): one vote more lands in a
+      // partition no vote has touched, which then has a vote cast and the rest to come.
+      await ok(t, 'vote', '--max-votes', '1', '--exit-when-idle', '2s')
+      toCome = await votesToCome()
+    }
     const [target] = [...toCome].sort((a, b) => b[1] - a[1])[0]!
     const base = createPool(t.settings.postgres)
     const holding = holdingFirstCount(base, (voterIds) => partitionOf(voterIds[0]!) === target)
