@@ -12,7 +12,7 @@ import {stateDir} from '../src/lib/config/state.js'
 import {topicNames} from '../src/lib/kafka/topics.js'
 import {ROOT, runCli, startCli, stopAllChildren} from './lib/cli.js'
 import {freePort} from '../src/lib/services/process.js'
-import {hasProc} from './lib/cpu.js'
+import {cpuUse, hasProc} from './lib/cpu.js'
 import {dashboardCost} from './lib/dashboard.js'
 import {KafkaProbe} from './lib/kafka.js'
 import {latencyBetween, latencyCounts, latencyCountsAfterFirstVotes, type LatencyCounts} from './lib/latency.js'
@@ -75,6 +75,7 @@ function throughput(
     activeSeconds: Math.round((stats?.activeSeconds ?? 0) * 1000) / 1000,
     cliPerSecond,
     wallSeconds,
+    cpu: stats?.busySeconds === undefined ? undefined : cpuUse(stats.busySeconds, stats.activeSeconds, stats.count * scale),
   }
 }
 
@@ -319,6 +320,9 @@ results.ratios = {
   aggregate: ratio(results.aggregate?.perSecond, consumer?.messagesPerSecond),
   voteToKafkajs: ratio(results.vote?.perSecond, results.limits.kafkajs?.transactional?.recordsPerSecond),
   aggregateToKafkajs: ratio(results.aggregate?.perSecond, results.limits.kafkajs?.consumeParse?.recordsPerSecond),
+  // Inverted: the client's CPU per record over the command's, so that 100 % again means "as cheap as kafkajs alone".
+  voteCpuToKafkajs: ratio(results.limits.kafkajs?.transactional?.cpu?.microsPerRecord, results.vote?.cpu?.microsPerRecord),
+  aggregateCpuToKafkajs: ratio(results.limits.kafkajs?.consumeParse?.cpu?.microsPerRecord, results.aggregate?.cpu?.microsPerRecord),
 }
 Object.assign(results.machine, {loadAverageAtEnd: loadAverage()})
 results.seconds = Math.round((performance.now() - started) / 100) / 10

@@ -61,6 +61,27 @@ export function machineCpu(): {busy: number; total: number} | undefined {
 }
 
 /**
+ * What some work cost the whole machine: every process's CPU (the command, Postgres, the broker, and
+ * whatever else ran), so on a shared machine it errs high. On two cores the commands and their
+ * services compete for the same CPU, so a rate alone hides whether the work was cheap and waited, or
+ * used the machine up: `cores` tells which, `microsPerRecord` compares the work itself.
+ */
+export interface CpuUse {
+  /** Busy CPU of all cores over the wall time: 2 on a two-core machine used up. */
+  cores: number
+  /** Busy CPU microseconds per record handled. */
+  microsPerRecord: number
+}
+
+export function cpuUse(busySeconds: number, wallSeconds: number, records: number): CpuUse | undefined {
+  if (!(wallSeconds > 0) || !(records > 0) || !(busySeconds >= 0)) return undefined
+  return {cores: Math.round((busySeconds / wallSeconds) * 100) / 100, microsPerRecord: Math.round((busySeconds / records) * 1e8) / 100}
+}
+
+/** Busy CPU seconds of the whole machine so far (undefined without /proc). */
+export const machineBusy = (): number | undefined => machineCpu()?.busy
+
+/**
  * Samples named CPU counters every `everyMs` and keeps the first and last value of each, so a
  * process's time is known up to its last sample before it exits. Counters of processes started
  * inside the window count from 0 (`fromZero`): node's start-up is part of the work.

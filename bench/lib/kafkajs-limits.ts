@@ -2,6 +2,8 @@ import {randomUUID} from 'node:crypto'
 
 import type {EachBatchPayload, Kafka, Producer} from 'kafkajs'
 
+import {cpuUse, machineBusy, type CpuUse} from './cpu.js'
+
 /**
  * The client's own ceilings, measured with kafkajs itself (the client `vote` and `aggregate` use),
  * on this machine in the same run: what the commands could reach if they did nothing but move
@@ -10,19 +12,38 @@ import type {EachBatchPayload, Kafka, Producer} from 'kafkajs'
  */
 export interface KafkajsLimits {
   /** Idempotent producer, acks=all, batches of `batch` records, one send at a time (as register-voters and vote send). */
-  produce: {records: number; recordsPerSecond: number}
+  produce: Limit
   /** A consumer group reading the whole topic with eachBatch and JSON.parse of every value (as aggregate reads). */
-  consumeParse: {records: number; recordsPerSecond: number}
+  consumeParse: Limit
   /**
    * Consume-transform-produce: per partition, a transactional producer; per chunk of `chunk` records
    * a transaction that sends them to another topic and commits the input offsets with
    * sendOffsets (as vote does, without Postgres).
    */
-  transactional: {records: number; recordsPerSecond: number; chunk: number}
+  transactional: Limit & {chunk: number}
+}
+
+/** A ceiling: its rate, and what the timed span cost the machine (the client and the broker both). */
+interface Limit {
+  records: number
+  recordsPerSecond: number
+  cpu?: CpuUse
 }
 
 const now = () => performance.now()
 const rate = (records: number, ms: number) => Math.round(records / Math.max(ms / 1000, 0.001))
+
+/** Times `records` handled between two marks, with the machine's busy CPU between them. */
+class Span {
+  private readonly start = {t: now(), busy: machineBusy()}
+
+  end(records: number): Limit {
+    const ms = now() - this.start.t
+    const busy = machineBusy()
+    const cpu = busy === undefined || this.start.busy === undefined ? undefined : cpuUse(busy - this.start.busy, ms / 1000, records)
+    return {records, recordsPerSecond: rate(records, ms), cpu}
+  }
+}
 
 /** Sends `records` copies of `value` (keys spread over the partitions) in batches of `batch`. */
 export async function measureProduce(
@@ -35,12 +56,12 @@ export async function measureProduce(
   const producer = kafka.producer({idempotent: true, maxInFlightRequests: 1})
   await producer.connect()
   try {
-    const started = now()
+    const span = new Span()
     for (let sent = 0; sent < records; sent += batch) {
       const n = Math.min(batch, records - sent)
       await producer.send({topic, acks: -1, messages: Array.from({length: n}, (_, i) => ({key: String(sent + i), value}))})
     }
-    return {records, recordsPerSecond: rate(records, now() - started)}
+    return span.end(records)
   } finally {
     await producer.disconnect()
   }
@@ -57,14 +78,14 @@ async function drain(
   partitionsConsumedConcurrently: number,
   handle: (payload: EachBatchPayload) => Promise<void>,
   groupId = `${topic}-limit-${randomUUID()}`,
-): Promise<number> {
+): Promise<Limit> {
   const consumer = kafka.consumer({groupId, readUncommitted: false, maxBytesPerPartition: 4 * 1024 * 1024})
   await consumer.connect()
   try {
     await consumer.subscribe({topic, fromBeginning: true})
     let seen = 0
-    let first = 0
-    return await new Promise<number>((resolve, reject) => {
+    let span: Span | undefined
+    return await new Promise<Limit>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`only ${seen} of ${records} records on ${topic} within 5 minutes`)), 5 * 60_000)
       consumer
         .run({
@@ -72,12 +93,12 @@ async function drain(
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently,
           eachBatch: async (payload) => {
-            first ||= now()
+            span ??= new Span()
             await handle(payload)
             seen += payload.batch.messages.length
             if (seen >= records) {
               clearTimeout(timer)
-              resolve(now() - first)
+              resolve(span.end(records))
             }
           },
         })
@@ -95,14 +116,14 @@ export async function measureConsumeParse(
   partitions: number,
 ): Promise<KafkajsLimits['consumeParse']> {
   let parsed = 0
-  const ms = await drain(kafka, topic, records, partitions, async ({batch, resolveOffset}) => {
+  const limit = await drain(kafka, topic, records, partitions, async ({batch, resolveOffset}) => {
     for (const message of batch.messages) {
       if (message.value) parsed += JSON.parse(message.value.toString()) ? 1 : 0
     }
     resolveOffset(batch.lastOffset())
   })
   if (parsed === 0) throw new Error(`no JSON record parsed on ${topic}`)
-  return {records, recordsPerSecond: rate(records, ms)}
+  return limit
 }
 
 export async function measureTransactional(
@@ -125,7 +146,7 @@ export async function measureTransactional(
     return producer
   }
   try {
-    const ms = await drain(
+    const limit = await drain(
       kafka,
       input,
       records,
@@ -148,7 +169,7 @@ export async function measureTransactional(
       },
       groupId,
     )
-    return {records, recordsPerSecond: rate(records, ms), chunk}
+    return {...limit, chunk}
   } finally {
     await Promise.all([...producers.values()].map((p) => p.disconnect().catch(() => {})))
   }

@@ -1,5 +1,6 @@
 import Table from 'cli-table3'
 
+import type {CpuUse} from './cpu.js'
 import type {DashboardCost} from './dashboard.js'
 import type {KafkajsLimits} from './kafkajs-limits.js'
 import type {LatencyAfterStart} from './latency.js'
@@ -34,6 +35,8 @@ export interface ThroughputResult {
   /** What the command itself reported (whole run, idle tail included). */
   cliPerSecond: number
   wallSeconds: number
+  /** What the active span cost the machine (see cpu.ts). */
+  cpu?: CpuUse
 }
 
 export interface BenchResults {
@@ -52,13 +55,27 @@ export interface BenchResults {
   latency: LatencyResult[]
   /** The live dashboard in a pseudo-terminal during one latency run. */
   dashboard?: DashboardCost
-  /** vote and aggregate to Kafka's Java tools, and to kafkajs driven the same way (…ToKafkajs). */
-  ratios: {register?: number; vote?: number; aggregate?: number; voteToKafkajs?: number; aggregateToKafkajs?: number}
+  /**
+   * vote and aggregate to Kafka's Java tools, and to kafkajs driven the same way (…ToKafkajs); …CpuToKafkajs:
+   * kafkajs' machine CPU per record over the command's (1: the command costs the machine no more than the client alone).
+   */
+  ratios: {
+    register?: number
+    vote?: number
+    aggregate?: number
+    voteToKafkajs?: number
+    aggregateToKafkajs?: number
+    voteCpuToKafkajs?: number
+    aggregateCpuToKafkajs?: number
+  }
   errors: Array<{step: string; error: string}>
 }
 
 const n = (x: number | null | undefined) => (x === null || x === undefined ? '-' : Math.round(x).toLocaleString('en-US'))
 const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`)
+/** ", 19.9 µs CPU/record on 1.46 cores": what the span cost the whole machine (empty without /proc). */
+const cpu = (c: CpuUse | undefined, unit = 'record') =>
+  c ? `, ${c.microsPerRecord.toFixed(1)} µs CPU/${unit} on ${c.cores.toFixed(2)} cores` : ''
 
 export function renderTable(r: BenchResults): string {
   const {producer, consumer, copy} = r.limits
@@ -73,11 +90,11 @@ export function renderTable(r: BenchResults): string {
     ],
     ['Kafka ConsumerPerformance (fetch)', `${n(consumer?.messagesPerSecond)} msg/s (${consumer?.mbPerSecond ?? '-'} MB/s)`, '', ''],
     ['Postgres COPY voter rows', `${n(copy?.rowsPerSecond)} rows/s`, '', ''],
-    ['kafkajs produce (idempotent, acks=all)', `${n(kafkajs.produce?.recordsPerSecond)} rec/s`, '', ''],
-    ['kafkajs consume + JSON.parse', `${n(kafkajs.consumeParse?.recordsPerSecond)} rec/s`, '', ''],
+    ['kafkajs produce (idempotent, acks=all)', `${n(kafkajs.produce?.recordsPerSecond)} rec/s${cpu(kafkajs.produce?.cpu)}`, '', ''],
+    ['kafkajs consume + JSON.parse', `${n(kafkajs.consumeParse?.recordsPerSecond)} rec/s${cpu(kafkajs.consumeParse?.cpu)}`, '', ''],
     [
       `kafkajs transactional loop (sendOffsets per ${n(kafkajs.transactional?.chunk)})`,
-      `${n(kafkajs.transactional?.recordsPerSecond)} rec/s`,
+      `${n(kafkajs.transactional?.recordsPerSecond)} rec/s${cpu(kafkajs.transactional?.cpu)}`,
       '',
       '',
     ],
@@ -89,7 +106,7 @@ export function renderTable(r: BenchResults): string {
     ],
     [
       `vote (unlimited, ${n(r.vote?.count)} voters)`,
-      `${n(r.vote?.perSecond)} votes/s (CLI says ${n(r.vote?.cliPerSecond)})`,
+      `${n(r.vote?.perSecond)} votes/s (CLI says ${n(r.vote?.cliPerSecond)})${cpu(r.vote?.cpu, 'vote')}`,
       `${n(producer?.recordsPerSecond)} (producer)`,
       pct(r.ratios.vote),
     ],
@@ -98,6 +115,12 @@ export function renderTable(r: BenchResults): string {
       '',
       `${n(kafkajs.transactional?.recordsPerSecond)} (kafkajs)`,
       pct(r.ratios.voteToKafkajs),
+    ],
+    [
+      '  vote to the loop, CPU per record',
+      '',
+      `${kafkajs.transactional?.cpu?.microsPerRecord ?? '-'} µs (kafkajs)`,
+      pct(r.ratios.voteCpuToKafkajs),
     ],
   )
   for (const rate of r.rates) {
@@ -110,7 +133,7 @@ export function renderTable(r: BenchResults): string {
   }
   table.push([
     `aggregate (backlog of ${n(r.aggregate?.count)})`,
-    `${n(r.aggregate?.perSecond)} votes/s (CLI says ${n(r.aggregate?.cliPerSecond)})`,
+    `${n(r.aggregate?.perSecond)} votes/s (CLI says ${n(r.aggregate?.cliPerSecond)})${cpu(r.aggregate?.cpu, 'vote')}`,
     `${n(consumer?.messagesPerSecond)} (consumer)`,
     pct(r.ratios.aggregate),
   ])
@@ -119,6 +142,12 @@ export function renderTable(r: BenchResults): string {
     '',
     `${n(kafkajs.consumeParse?.recordsPerSecond)} (kafkajs)`,
     pct(r.ratios.aggregateToKafkajs),
+  ])
+  table.push([
+    '  aggregate to consume + parse, CPU per record',
+    '',
+    `${kafkajs.consumeParse?.cpu?.microsPerRecord ?? '-'} µs (kafkajs)`,
+    pct(r.ratios.aggregateCpuToKafkajs),
   ])
   for (const l of r.latency) {
     table.push([

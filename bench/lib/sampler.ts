@@ -1,7 +1,11 @@
+import {machineBusy} from './cpu.js'
+
 /** Polls a counter (e.g. a consumer group's committed offsets) and derives rates from the samples. */
 export interface Sample {
   t: number
   v: number
+  /** The machine's busy CPU seconds when the sample was taken (see cpu.ts), where /proc tells. */
+  busy?: number
 }
 
 export class Sampler {
@@ -30,7 +34,7 @@ export class Sampler {
   private async take(): Promise<void> {
     try {
       const v = await this.read()
-      const sample = {t: performance.now(), v}
+      const sample = {t: performance.now(), v, busy: machineBusy()}
       this.samples.push(sample)
       this.onSample?.(sample)
     } catch {
@@ -47,6 +51,8 @@ export interface RateStats {
   /** Slowest and fastest rate over any window of `windowMs` inside the active span (null when shorter). */
   worstWindow: number | null
   bestWindow: number | null
+  /** The machine's busy CPU seconds over the active span, where the samples carry it. */
+  busySeconds?: number
 }
 
 /**
@@ -81,5 +87,6 @@ export function rateStats(samples: Sample[], windowMs = 1000): RateStats | undef
     mean: Math.round((last.v - first.v) / Math.max(activeSeconds, 0.001)),
     worstWindow: round(worst),
     bestWindow: round(best),
+    busySeconds: first.busy !== undefined && last.busy !== undefined ? last.busy - first.busy : undefined,
   }
 }
