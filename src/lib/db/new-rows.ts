@@ -26,6 +26,10 @@ export const newRowsStatement = (table: string, conflictTarget: string, sql: (on
 
 const UNIQUE_VIOLATION = '23505'
 
+/** A unique violation on `table`: a row the statement or COPY meant to add was there already (and it added nothing). */
+export const isUniqueViolationOn = (error: unknown, table: string): boolean =>
+  sqlState(error) === UNIQUE_VIOLATION && (error as {table?: unknown}).table === table
+
 /**
  * Runs the plain form; when a row was already in the table, it failed as a whole (atomic: it left
  * nothing), and the skipping form runs. `db` must not be inside a transaction (a pool, or a client
@@ -42,7 +46,7 @@ export async function queryNewRows<R extends pg.QueryResultRow>(
   try {
     return await db.query<R>(statement.plain, values)
   } catch (error) {
-    if (sqlState(error) !== UNIQUE_VIOLATION || (error as {table?: unknown}).table !== statement.table) throw error
+    if (!isUniqueViolationOn(error, statement.table)) throw error
     return db.query<R>(statement.skipping, values)
   }
 }

@@ -1,4 +1,8 @@
+import {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+
 import type pg from 'pg'
+import {from as copyFrom} from 'pg-copy-streams'
 import {z} from 'zod'
 
 import {age, column, id, unnestOf} from './fields.js'
@@ -87,4 +91,31 @@ export async function insertVoters(client: pg.ClientBase, voters: Voter[]): Prom
     VOTER_TABLE.map((c) => voters.map(c.value)),
   )
   return new Set(rows.map((r) => r.voter_id))
+}
+
+/** What COPY's text format escapes in a field (NULL is written \\N). */
+const COPY_ESCAPES: Record<string, string> = {'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'}
+const HAS_COPY_SPECIAL = /[\\\t\n\r]/
+const COPY_SPECIALS = /[\\\t\n\r]/g
+
+/** One field in COPY's text format; most need no escaping, and a test is cheaper than a replace. */
+function copyField(value: unknown): string {
+  if (value === null || value === undefined) return '\\N'
+  const text = String(value)
+  return HAS_COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c]!) : text
+}
+
+const COPY_VOTERS = `COPY voters (${VOTER_TABLE.map((c) => c.column).join(', ')}) FROM STDIN`
+
+/**
+ * Stores a batch of voters new to Postgres with one COPY, and returns their ids: COPY is Postgres'
+ * cheapest way in, and its text costs Node less to write than insertVoters' 16 array literals (for
+ * 1,000,000 voters, bench/README.md, "register-voters through COPY"). It cannot skip a voter already
+ * there: then it fails as a whole with a unique violation on voters (isUniqueViolationOn), having
+ * stored nothing, and leaves the caller's transaction aborted; insertVoters is the way for such a batch.
+ */
+export async function copyVoters(client: pg.ClientBase, voters: Voter[]): Promise<Set<string>> {
+  const text = voters.map((voter) => VOTER_TABLE.map((c) => copyField(c.value(voter))).join('\t')).join('\n')
+  await pipeline(Readable.from([`${text}\n`]), client.query(copyFrom(COPY_VOTERS)))
+  return new Set(voters.map((v) => v.voter_id))
 }

@@ -2,8 +2,9 @@ import type {Kafka} from 'kafkajs'
 import type pg from 'pg'
 
 import {failureKind} from '../db/failures.js'
+import {isUniqueViolationOn} from '../db/new-rows.js'
 import {withTransaction} from '../db/pool.js'
-import {insertVoters, type Voter} from '../election/voters.js'
+import {copyVoters, insertVoters, type Voter} from '../election/voters.js'
 import {publishKeyed} from '../kafka/publish.js'
 import {retry} from '../retry.js'
 import {VoterFactory} from './voters.js'
@@ -36,10 +37,11 @@ export interface RegisterResult {
 }
 
 /**
- * Streams voters in batches: each batch is inserted and its new voters published
+ * Streams voters in batches: each batch is stored and its new voters published
  * (idempotent producer, acks=all) inside one Postgres transaction, so a failed
- * publish rolls the batch back. Generation overlaps the I/O of up to three batches
- * in flight; memory holds at most four batches.
+ * publish rolls the batch back. A batch is stored with a COPY (copyVoters), or, when
+ * some of its voters are there already, with an INSERT that skips them (insertVoters).
+ * Generation overlaps the I/O of up to three batches in flight; memory holds at most four batches.
  */
 export async function registerVoters(pool: pg.Pool, kafka: Kafka, options: RegisterOptions): Promise<RegisterResult> {
   const factory = new VoterFactory(options.seed, options.locale)
@@ -48,20 +50,36 @@ export async function registerVoters(pool: pg.Pool, kafka: Kafka, options: Regis
   const started = Date.now()
   let inserted = 0
   let done = 0
+  /** Stores the batch with `store` and publishes the voters it stored, in one transaction; how many. */
+  const storeAndPublish = (voters: Voter[], store: typeof copyVoters) =>
+    withTransaction(pool, async (client) => {
+      const ids = await store(client, voters)
+      // Re-running with the same seed publishes nothing twice: only voters new to Postgres go out.
+      await publishKeyed(
+        producer,
+        options.topic,
+        voters.filter((v) => ids.has(v.voter_id)),
+        (v) => v.voter_id,
+      )
+      return ids.size
+    })
+  // Whether the last batch met voters already there (a run again with the same seed): the next one
+  // likely does too, and goes straight to the INSERT that skips them instead of a COPY that would fail.
+  let meetsExisting = false
   const write = async (voters: Voter[]) => {
     const fresh = await retry(
-      () =>
-        withTransaction(pool, async (client) => {
-          const ids = await insertVoters(client, voters)
-          // Re-running with the same seed publishes nothing twice: only voters new to Postgres go out.
-          await publishKeyed(
-            producer,
-            options.topic,
-            voters.filter((v) => ids.has(v.voter_id)),
-            (v) => v.voter_id,
-          )
-          return ids.size
-        }),
+      async () => {
+        if (!meetsExisting)
+          try {
+            return await storeAndPublish(voters, copyVoters)
+          } catch (error) {
+            // The COPY stored nothing and the transaction published nothing: the batch goes again, skipping them.
+            if (!isUniqueViolationOn(error, 'voters')) throw error
+          }
+        const stored = await storeAndPublish(voters, insertVoters)
+        meetsExisting = stored < voters.length
+        return stored
+      },
       // Only Postgres outages: a send that failed half-way and went again could put a voter on voters_topic twice.
       {retriable: (error) => failureKind(error) === 'outage'},
     )
